@@ -1,0 +1,59 @@
+"""Shared fixtures. Qt runs offscreen; tests that need a real X display ask for `xvfb_display`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    """The shared sample photos (../shared/samples), or the bundled copy of coffee.png."""
+    return SAMPLES if SAMPLES.is_dir() else RESOURCES
+
+
+@pytest.fixture(scope="session")
+def coffee_path(samples_dir: Path) -> Path:
+    path = samples_dir / "coffee.png"
+    return path if path.exists() else RESOURCES / "sample.png"
+
+
+@pytest.fixture(scope="session")
+def xvfb_display() -> Iterator[str]:
+    """Start Xvfb on a free display number and yield it as DISPLAY (e.g. ':99')."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.fail("Xvfb is not installed: run `make test`, which installs it")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    display = f":{number}"
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield display
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
