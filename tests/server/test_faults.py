@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx2
 import pytest
 
 from maskpaint.server import Fault
+from tests.server.conftest import decode_b64
 
 
 def post_edit(server, sample, client=None, **fields):
@@ -121,3 +123,66 @@ def test_empty_fault_answers_200_with_no_body(local_server, sample):
     assert response.status_code == 200
     assert response.content == b""
     assert response.headers["content-length"] == "0"
+
+
+def chat_content(response) -> str:
+    body = response.json()
+    assert body["object"] == "chat.completion"
+    assert body["choices"][0]["message"]["role"] == "assistant"
+    return body["choices"][0]["message"]["content"]
+
+
+def test_chat_completion_fault_links_images_as_markdown_urls(local_server, sample):
+    local_server.push_faults(Fault("chat_completion", body="url"))
+    content = chat_content(post_edit(local_server, sample, n=2))
+    urls = re.findall(r"!\[[^\]]*\]\((http[^)]+)\)", content)
+    assert len(urls) == 2
+    assert all(httpx2.get(url).content.startswith(b"\x89PNG") for url in urls)
+
+
+def test_chat_completion_fault_embeds_data_uris(local_server, sample):
+    local_server.push_faults(Fault("chat_completion", body="data"))
+    content = chat_content(post_edit(local_server, sample))
+    (encoded,) = re.findall(r"\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", content)
+    assert decode_b64(encoded).shape == sample.pixels.shape
+
+
+def test_chat_completion_fault_mixes_urls_and_data_uris_by_default(local_server, sample):
+    local_server.push_faults(Fault("chat_completion"))
+    content = chat_content(post_edit(local_server, sample, n=2))
+    assert "](http://127.0.0.1:" in content
+    assert "](data:image/png;base64," in content
+
+
+def test_expire_urls_fault_answers_urls_that_are_already_gone(local_server, sample):
+    fields = {"model": "dall-e-2", "response_format": "url"}
+    earlier = post_edit(local_server, sample, **fields).json()["data"][0]["url"]
+    assert httpx2.get(earlier).status_code == 200
+    local_server.push_faults(Fault("expire_urls"))
+    expired = post_edit(local_server, sample, **fields).json()["data"][0]["url"]
+    assert httpx2.get(expired).status_code == 404
+    assert httpx2.get(earlier).status_code == 404
+
+
+def test_stream_error_fault_on_a_plain_request_answers_its_status(local_server, sample):
+    local_server.push_faults(Fault("stream_error", 500))
+    assert post_edit(local_server, sample).status_code == 500
+
+
+def test_truncate_fault_cuts_a_stream_mid_event(local_server, sample):
+    local_server.push_faults(Fault("truncate", after_bytes=300))
+    received = bytearray()
+    with httpx2.Client() as client:
+        request = client.build_request(
+            "POST",
+            f"{local_server.base_url}/images/edits",
+            data={"prompt": "p", "stream": "true", "partial_images": "1"},
+            files=sample.parts(),
+        )
+        response = client.send(request, stream=True)
+        assert response.headers["content-type"].startswith("text/event-stream")
+        with pytest.raises(httpx2.RemoteProtocolError):
+            for chunk in response.iter_raw():
+                received.extend(chunk)
+    assert bytes(received).startswith(b"event: image_edit.partial_image\ndata: {")
+    assert len(received) == 300
