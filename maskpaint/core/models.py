@@ -168,7 +168,7 @@ class ModelSpec:
         reason = self.size_rule.problem(*parsed)
         if reason is None:
             return None
-        return f"{size} is not a size {self.name} takes: {reason}."
+        return f"The size {size} does not work on {self.name}: {reason}."
 
     def size_warning(self, size: str) -> str | None:
         """A caution for allowed but risky sizes (gpt-image-2's experimental range)."""
