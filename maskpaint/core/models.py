@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "ModelSpec",
     "SizeRule",
+    "canonical_name",
     "get_model",
     "known_models",
     "one_of",
@@ -352,6 +353,13 @@ def get_model(name: str) -> ModelSpec:
     """The spec for `name`: exact, a dated snapshot of a known model, or a permissive one."""
     name = name.strip() or DEFAULT_MODEL
     return _BY_NAME.get(name) or _snapshot(name) or _unknown(name)
+
+
+def canonical_name(name: str) -> str:
+    """The table row a name follows: a known model's snapshot gives its base, else the name."""
+    name = name.strip() or DEFAULT_MODEL
+    base = _base_name(name)
+    return base if base in _BY_NAME and name not in _BY_NAME else name
 
 
 def known_models() -> tuple[ModelSpec, ...]:

@@ -6,7 +6,14 @@ import datetime
 
 import pytest
 
-from maskpaint.core.models import get_model, known_models, one_of, parse_size, request_fields
+from maskpaint.core.models import (
+    canonical_name,
+    get_model,
+    known_models,
+    one_of,
+    parse_size,
+    request_fields,
+)
 from maskpaint.core.request import DEFAULT_MODEL, OPTIONAL_FIELDS, EditRequest, ImageFile
 
 PNG = ImageFile(b"\x89PNG\r\n\x1a\n", "image.png", "image/png")
@@ -307,3 +314,9 @@ def test_parse_size_and_one_of() -> None:
     assert parse_size("1536x1024") == (1536, 1024)
     assert parse_size("auto") is None and parse_size("0x5") is None
     assert one_of(("a", "b", "c")) == "a, b or c" and one_of(("a",)) == "a"
+
+
+def test_canonical_name_gives_a_snapshots_base_and_leaves_others_alone() -> None:
+    assert canonical_name("gpt-image-2.5-flare-2026-09-08") == "gpt-image-2.5-flare"
+    assert canonical_name("gpt-image-1.5") == "gpt-image-1.5"
+    assert canonical_name("acme-2026-01-01") == "acme-2026-01-01"
