@@ -205,7 +205,9 @@ def _check_images(request: EditRequest, spec: ModelSpec, found: _Findings) -> Ed
     images = list(request.images)
     for index, image in enumerate(request.images):
         carried = mask if index == 0 and mask_fits else None
-        images[index], scaled_mask = _fix_image(index, image, spec, found, carried, mask)
+        images[index], scaled_mask = _fix_image(
+            index, image, spec, found, carried, mask is not None
+        )
         if scaled_mask is not None:
             mask = scaled_mask
     if mask is not None and len(mask.data) >= spec.mask_max_bytes:
@@ -245,15 +247,15 @@ def _fix_image(
     image: ImageFile,
     spec: ModelSpec,
     found: _Findings,
-    mask: ImageFile | None,
-    any_mask: ImageFile | None,
+    mask_to_scale: ImageFile | None,
+    has_mask: bool,
 ) -> tuple[ImageFile, ImageFile | None]:
     """One image: re-encode to PNG and scale down if needed. Returns it and the scaled mask."""
     facts = _facts(image.data)
     if facts is None:
         found.problem(f"{_name(index, image)} is not an image maskpaint can read.", "image")
         return image, None
-    reason = _png_reason(index, facts, spec, any_mask is not None)
+    reason = _png_reason(index, facts, spec, has_mask)
     if reason is not None:
         fmt = facts.format.upper()
         if found.should_fix(
@@ -265,7 +267,7 @@ def _fix_image(
             image = _as_png(image, None)
     scaled_mask = None
     if len(image.data) >= spec.image_max_bytes:
-        image, scaled_mask = _shrink(index, image, spec, found, mask)
+        image, scaled_mask = _shrink(index, image, spec, found, mask_to_scale)
     if spec.square_png_only and facts.width != facts.height:
         found.problem(
             f"{spec.name} needs a square image, but {_name(index, image).lower()} is "
@@ -306,10 +308,11 @@ def _shrink(
     scaled_mask = (
         None if mask is None else _as_png(mask, factor, nearest=True, size=(new.width, new.height))
     )
+    as_png = " as a PNG" if old.format != "png" else ""
     with_mask = " (and the mask with it)" if scaled_mask is not None else ""
     found.fixed(
         f"{before}; it was scaled down from {old.width}x{old.height} to "
-        f"{new.width}x{new.height}{with_mask}."
+        f"{new.width}x{new.height}{as_png}{with_mask}."
     )
     return small, scaled_mask
 

@@ -264,3 +264,17 @@ def test_an_unknown_model_gets_fields_dropped_but_no_invented_limits() -> None:
         "house-model-x does not take quality, so quality was left out."
     )
     assert request_fields(report.request) == {"n": "10", "size": "1234x777"}
+
+
+def test_a_jpeg_for_dall_e_2_is_reencoded_then_scaled_and_both_fixes_are_reported() -> None:
+    jpeg = ImageFile(_encode(_noise(1200, 1200), "JPEG"), "noise.jpg", "image/jpeg")
+    report = preflight(_request(images=(jpeg,), mask=None, model="dall-e-2"))
+    assert report.ok, _messages(report)
+    assert [fix.message.split(";")[0] for fix in report.fixes] == [
+        "Image 1 (noise.jpg) was JPEG",
+        "Image 1 (noise.png) is 4.1 MB, over the 4 MB dall-e-2 takes",
+    ]
+    sent = report.request.images[0]
+    assert sent.mime == "image/png" and len(sent.data) < 4 * 1024 * 1024
+    with Image.open(io.BytesIO(sent.data)) as img:
+        assert img.format == "PNG" and img.width == img.height < 1200
