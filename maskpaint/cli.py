@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from maskpaint.core.errors import MaskpaintError
+from maskpaint.server.command import COMMAND as SERVE_COMMAND
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -31,6 +32,7 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 #: Subcommands by name: (help, add_arguments, run). The GUI is the default command.
 COMMANDS: dict[str, Command] = {}
+COMMANDS["serve"] = SERVE_COMMAND
 
 
 def _build_parser(name: str | None) -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from maskpaint.server._interim_models import known_models
+from maskpaint.core.models import known_models
 from maskpaint.server.edits import edit_endpoint, unauthorized
 from maskpaint.server.faults import Fault, error_body
 from maskpaint.server.results import NOTE

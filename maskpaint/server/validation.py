@@ -15,9 +15,9 @@ import numpy as np
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse
 
-from maskpaint.core.request import DEFAULT_MODEL, ImageFile
+from maskpaint.core.models import ModelSpec, get_model
+from maskpaint.core.request import DEFAULT_MODEL, OPTIONAL_FIELDS, ImageFile
 from maskpaint.server import codec
-from maskpaint.server._interim_models import ModelSpec, get_model
 from maskpaint.server.faults import error_body
 from maskpaint.server.inpaint import edit_region
 
@@ -233,12 +233,12 @@ def _check_images(files: Iterable[tuple[str, ImageFile]], spec: ModelSpec) -> tu
 
 
 def _check_choices(fields: dict[str, str], spec: ModelSpec) -> None:
-    if "response_format" in fields and not spec.accepts("response_format"):
-        raise ApiProblem(
-            "Unknown parameter: 'response_format'.",
-            param="response_format",
-            code="unknown_parameter",
-        )
+    # OpenAI refuses what a model does not take (response_format on GPT image models,
+    # input_fidelity on gpt-image-2); gateways and unknown models are left lenient.
+    strict = spec.known and spec.provider == "OpenAI"
+    for name in sorted(OPTIONAL_FIELDS & fields.keys()):
+        if not spec.accepts(name) and (strict or name == "response_format"):
+            raise ApiProblem(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
     for name, allowed in _choices(spec).items():
         value = fields.get(name)
         if value is not None and allowed and value not in allowed:
@@ -256,7 +256,7 @@ def _check_size(fields: dict[str, str], spec: ModelSpec) -> str | None:
     size = fields.get("size")
     if size is None or spec.size_problem(size) is None:
         return size
-    if getattr(spec, "size_rule", None) is None:
+    if spec.size_rule is None:
         raise _invalid_value("size", size, spec.sizes)
     raise ApiProblem(
         f"Invalid value: '{size}'. {spec.size_problem(size)}", param="size", code="invalid_value"
@@ -350,5 +350,5 @@ def describe(params: EditParams) -> dict[str, Any]:
     return {
         "background": "transparent" if params.background == "transparent" else "opaque",
         "output_format": params.output_format or "png",
-        "quality": params.quality if params.quality in ("low", "medium", "high") else "medium",
+        "quality": "medium" if params.quality in (None, "auto", "standard") else params.quality,
     }
