@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from maskpaint.server import faults, results
 from maskpaint.server.faults import Fault
-from maskpaint.server.inpaint import variant_plan
+from maskpaint.server.inpaint import Variant, variant_plan
 from maskpaint.server.results import Rendered
 from maskpaint.server.state import ReceivedRequest, ServerState, redact_headers
 from maskpaint.server.validation import ApiProblem, EditParams, Inputs, load_inputs, parse_form
@@ -152,14 +152,13 @@ async def _render_all(state: ServerState, params: EditParams, inputs: Inputs) ->
     if state.work_delay:
         await asyncio.sleep(state.work_delay)
 
-    def work() -> list[Rendered]:
-        rendered = []
-        for variant in variant_plan(params.n):
-            final = results.render_variant(params, inputs, variant)
-            rendered.append(results.encode_final(params, inputs, final, variant))
-        return rendered
+    def one(variant: Variant) -> Rendered:
+        final = results.render_variant(params, inputs, variant)
+        return results.encode_final(params, inputs, final, variant)
 
-    return await run_in_threadpool(work)
+    # OpenCV and zlib release the GIL: variants render side by side on the pool's threads.
+    jobs = (run_in_threadpool(one, variant) for variant in variant_plan(params.n))
+    return list(await asyncio.gather(*jobs))
 
 
 def _file_url(request: Request, state: ServerState, params: EditParams, data: bytes) -> str:
