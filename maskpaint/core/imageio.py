@@ -226,7 +226,7 @@ def image_size(data: bytes) -> tuple[int, int]:
         raise ImageError(
             f"The data is not an image maskpaint can read; send a {_ACCEPTED_TEXT} image."
         )
-    return _parse_header(data, fmt, "The image").size
+    return _parse_header(data, fmt, "The file").size
 
 
 def to_rgba_array(image: Image.Image) -> np.ndarray:
@@ -271,7 +271,7 @@ def downscale_to_fit(
 def _read_source(source: Path | str | bytes) -> tuple[bytes, str, Path | None]:
     """The encoded bytes, a name for messages, and the path if there was one."""
     if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), "The image", None
+        return bytes(source), "The file", None
     path = Path(source)
     name = path.name or str(path)
     try:
@@ -311,7 +311,7 @@ def _accepted_format(data: bytes, name: str) -> str:
         )
     if fmt not in ACCEPTED_FORMATS:
         raise ImageError(
-            f"{name} is a {fmt} file, which maskpaint does not open; "
+            f"{name} is a {fmt} image, which maskpaint does not open; "
             f"save it as {_ACCEPTED_TEXT} and open that."
         )
     return fmt
@@ -328,10 +328,7 @@ def _parse_header(data: bytes, fmt: str, name: str) -> ImageFile.ImageFile:
     try:
         return factory(io.BytesIO(data), "")
     except Exception as exc:  # Pillow's parsers raise many types on bad bytes
-        raise ImageError(
-            f"{name} is damaged: its {fmt} header could not be read; export or download it again.",
-            detail=repr(exc),
-        ) from exc
+        raise _undecodable(name, fmt, exc) from exc
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int, name: str) -> None:
@@ -353,15 +350,18 @@ def _decode(image: ImageFile.ImageFile, fmt: str, name: str) -> None:
             f"{name} is too large to open with the memory available; scale it down first.",
             detail=repr(exc),
         ) from exc
-    except Exception as exc:
-        text = str(exc).lower()
-        truncated = isinstance(exc, EOFError) or "truncated" in text or "end of" in text
-        what = (
-            "is truncated: the file ends before its image data does"
-            if truncated
-            else f"is damaged: its {fmt} image data could not be decoded"
-        )
-        raise ImageError(f"{name} {what}; export or download it again.", detail=repr(exc)) from exc
+    except Exception as exc:  # Pillow's decoders raise many types on bad bytes
+        raise _undecodable(name, fmt, exc) from exc
+
+
+def _undecodable(name: str, fmt: str, exc: Exception) -> ImageError:
+    """Truncated or damaged, told apart by what Pillow says (it has no separate types)."""
+    text = str(exc).lower()
+    if isinstance(exc, EOFError) or "truncated" in text or "end of" in text:
+        what = "is truncated: the file ends before its image data does"
+    else:
+        what = f"is damaged: its {_FORMAT_NAMES.get(fmt, fmt)} data could not be decoded"
+    return ImageError(f"{name} {what}; export or download it again.", detail=repr(exc))
 
 
 def _apply_orientation(image: Image.Image) -> tuple[Image.Image, bool]:
@@ -382,7 +382,11 @@ def _apply_orientation(image: Image.Image) -> tuple[Image.Image, bool]:
 
 
 def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
-    """Through the embedded ICC profile when there is one (print files need it)."""
+    """Through the embedded ICC profile when there is one (print files need it).
+
+    Relative colorimetric with black point compensation: Photoshop's default for
+    CMYK -> RGB, so the photo looks here as it did in the designer's tool.
+    """
     icc = image.info.get("icc_profile")
     if icc:
         try:
@@ -392,8 +396,9 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
                 image,
                 source,
                 srgb,
-                renderingIntent=ImageCms.Intent.PERCEPTUAL,
+                renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
                 outputMode="RGB",
+                flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
             )
             assert converted is not None  # only None when converting in place
             return converted
