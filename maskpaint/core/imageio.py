@@ -37,8 +37,9 @@ EncodeFormat = Literal["PNG", "JPEG", "WEBP"]
 #: Defaults for images we send: edit inputs, so artefacts would be repainted by the model.
 JPEG_QUALITY = 95
 WEBP_QUALITY = 95
-#: zlib level 1: several times faster than Pillow's default 6 on photos for a few percent
-#: more bytes (bench/bench_imageio.py); upload size is far below the API's 50 MB limit.
+#: zlib level 1, measured on a 3840x2160 photo against Pillow's default 6: 0.26x the time
+#: for 1.25x the bytes (level 9: 5.5x the time for 0.96x). The encode happens while the
+#: designer waits; the bytes stay far below the API's 50 MB limit.
 PNG_COMPRESS_LEVEL = 1
 #: JPEG has no alpha: transparent areas are shown as white, as image viewers and the
 #: "flatten" of design tools do, rather than the arbitrary colour hidden under alpha 0.
