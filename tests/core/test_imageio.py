@@ -206,9 +206,9 @@ def test_exif_orientation_turns_the_photo_upright(
     ],
 )
 def test_normalize_turns_every_mode_into_rgb_or_rgba(
-    mode: str, fill: object, expected: tuple[int, ...]
+    mode: str, fill: float | tuple[int, ...], expected: tuple[int, ...]
 ) -> None:
-    result = normalize(Image.new(mode, (3, 2), fill))  # type: ignore[arg-type]
+    result = normalize(Image.new(mode, (3, 2), fill))
     assert result.mode == ("RGBA" if len(expected) == 4 else "RGB")
     assert near(pixel(result, 2, 1), expected, tolerance=2)
 
