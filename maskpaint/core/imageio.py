@@ -69,6 +69,8 @@ _FTYP_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEI
 _FTYP_BRANDS |= {b"mif1": "HEIF", b"msf1": "HEIF", b"hevc": "HEIC"}
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+#: Modes whose samples are already RGB (a palette holds RGB), so an ICC profile still fits.
+_RGB_MODES = ("RGB", "RGBA", "RGBX", "RGBa", "P", "PA")
 
 
 @dataclass(frozen=True)
@@ -129,29 +131,12 @@ def normalize(image: Image.Image) -> Image.Image:
     target = "RGBA" if image.has_transparency_data else "RGB"
     if image.mode == target:
         return image
-    if image.mode == "CMYK":
-        return _cmyk_to_rgb(image)
-    if image.mode in _SIXTEEN_BIT_MODES:
-        return _sixteen_bit_to_rgb(image, target)
-    if image.mode == "F":
-        # Pillow's convention for float images is 0..255, as convert("L") reads them.
-        gray = np.clip(np.rint(np.asarray(image, dtype=np.float32)), 0, 255).astype(np.uint8)
-        return Image.fromarray(gray).convert(target)
-    if image.mode == "La":  # premultiplied grey + alpha: Pillow goes there only via LA
-        return image.convert("LA").convert("RGBA")
-    if image.mode == "LAB":
-        lab, srgb = ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB")
-        converted = ImageCms.profileToProfile(image, lab, srgb, outputMode="RGB")
-        assert converted is not None  # only None when converting in place
-        return converted
-    try:
-        return image.convert(target)
-    except ValueError as exc:
-        raise ImageError(
-            f"Images in colour mode {image.mode} can't be converted to RGB; "
-            f"save the image as an 8-bit RGB {_ACCEPTED_TEXT} file first.",
-            detail=repr(exc),
-        ) from exc
+    converted = _convert(image, target)
+    if image.mode not in _RGB_MODES and "icc_profile" in converted.info:
+        # The file's grey/CMYK/Lab profile would mislabel the RGB pixels (an encoder
+        # would embed it); untagged RGB is read as sRGB, which the conversion targets.
+        converted.info = {k: v for k, v in converted.info.items() if k != "icc_profile"}
+    return converted
 
 
 def encode(
@@ -369,8 +354,8 @@ def _apply_orientation(image: Image.Image) -> tuple[Image.Image, bool]:
     """Turn the image upright per its EXIF orientation; say whether it was turned."""
     try:
         orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
-    except Exception:  # a broken EXIF block is no reason to refuse the photo
-        log.warning("ignoring unreadable EXIF data", exc_info=True)
+    except Exception as exc:  # a broken EXIF block is no reason to refuse the photo
+        log.warning("ignoring unreadable EXIF data: %r", exc)
         return image, False
     if orientation not in range(2, 9):
         return image, False
@@ -380,6 +365,33 @@ def _apply_orientation(image: Image.Image) -> tuple[Image.Image, bool]:
 
 
 # -- normalize, the modes that need more than Image.convert ----------------------------
+
+
+def _convert(image: Image.Image, target: str) -> Image.Image:
+    """`image` -> `target` ("RGB"/"RGBA") by the right route for its mode."""
+    if image.mode == "CMYK":
+        return _cmyk_to_rgb(image)
+    if image.mode in _SIXTEEN_BIT_MODES:
+        return _sixteen_bit_to_rgb(image, target)
+    if image.mode == "F":
+        # Pillow's convention for float images is 0..255, as convert("L") reads them.
+        gray = np.clip(np.rint(np.asarray(image, dtype=np.float32)), 0, 255).astype(np.uint8)
+        return Image.fromarray(gray).convert(target)
+    if image.mode == "La":  # premultiplied grey + alpha: Pillow goes there only via LA
+        return image.convert("LA").convert("RGBA")
+    if image.mode == "LAB":
+        lab, srgb = ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(image, lab, srgb, outputMode="RGB")
+        assert converted is not None  # only None when converting in place
+        return converted
+    try:
+        return image.convert(target)
+    except ValueError as exc:
+        raise ImageError(
+            f"Images in colour mode {image.mode} can't be converted to RGB; "
+            f"save the image as an 8-bit RGB {_ACCEPTED_TEXT} file first.",
+            detail=repr(exc),
+        ) from exc
 
 
 def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
@@ -403,8 +415,8 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
             )
             assert converted is not None  # only None when converting in place
             return converted
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            log.warning("embedded CMYK profile unusable; using Pillow's conversion", exc_info=True)
+        except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+            log.warning("embedded CMYK profile unusable (%r); using Pillow's conversion", exc)
     return image.convert("RGB")
 
 

@@ -109,6 +109,19 @@ def test_cmyk_jpeg_colours_come_from_its_embedded_icc_profile() -> None:
     assert near(pixel(loaded.image, 5, 10), (255, 255, 255))
 
 
+def test_cmyk_profile_does_not_follow_the_pixels_into_rgb() -> None:
+    loaded = open_image(oddimages.cmyk_jpeg(icc_profile=oddimages.cyan_prints_red_profile()))
+    assert "icc_profile" not in loaded.image.info
+    with Image.open(io.BytesIO(encode(loaded.image, "PNG"))) as written:
+        assert "icc_profile" not in written.info  # a CMYK profile in an RGB PNG is invalid
+
+
+def test_cmyk_jpeg_with_an_unreadable_profile_falls_back_to_pillows_colours() -> None:
+    loaded = open_image(oddimages.cmyk_jpeg(icc_profile=b"not an ICC profile" * 8))
+    assert near(pixel(loaded.image, 5, 10), (255, 0, 0))
+    assert near(pixel(loaded.image, 35, 10), (0, 255, 255))
+
+
 def test_16_bit_png_is_scaled_to_8_bit_not_clipped() -> None:
     loaded = open_image(oddimages.sixteen_bit_png([0, 255, 256, 32768, 65535]))
     assert loaded.info.mode == "I;16" and loaded.image.mode == "RGB"
