@@ -234,6 +234,8 @@ def downscale_to_fit(
 
     Returns `image` itself when it already fits, so callers can test identity.
     """
+    if (max_pixels is not None and max_pixels < 1) or (max_side is not None and max_side < 1):
+        raise ValueError(f"limits must be at least 1, got {max_pixels=} {max_side=}")
     width, height = image.size
     scale = 1.0
     if max_pixels is not None:
@@ -244,10 +246,11 @@ def downscale_to_fit(
         return image
     size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
     if max_pixels is not None and size[0] * size[1] > max_pixels:
-        # floor() of a float product can land one pixel over; trim the longer side.
-        size = (size[0] - 1, size[1]) if size[0] >= size[1] else (size[0], size[1] - 1)
-    # reducing_gap: shrink by whole factors first (JPEG-draft-like), then LANCZOS; the
-    # Pillow docs show the result indistinguishable from plain LANCZOS at 3.0.
+        # Float rounding, or a 1-pixel short side, can leave it over: fit the long side.
+        short = min(size)
+        size = (max_pixels // short, short) if size[0] >= size[1] else (short, max_pixels // short)
+    # reducing_gap: shrink by a whole factor first, then LANCZOS; per Pillow's docs, at
+    # 3.0 the result is indistinguishable from plain LANCZOS in most cases, and faster.
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
@@ -264,7 +267,7 @@ def _read_source(source: Path | str | bytes) -> tuple[bytes, str, Path | None]:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ImageError(
-            f"{name} was not found; check that the file still exists at {path.parent}.",
+            f"{name} was not found; check that it still exists in {path.parent}.",
             detail=repr(exc),
         ) from exc
     except IsADirectoryError as exc:
@@ -323,7 +326,7 @@ def _check_pixels(size: tuple[int, int], max_pixels: int, name: str) -> None:
         raise ImageError(
             f"{name} is {width}×{height} pixels ({width * height / 1e6:,.1f} MP), over "
             f"maskpaint's limit of {max_pixels / 1e6:,.1f} MP ({max_pixels:,} pixels); "
-            "scale it down first."
+            "scale it down in an image editor first."
         )
 
 
@@ -344,7 +347,7 @@ def _undecodable(name: str, fmt: str, exc: Exception) -> ImageError:
     """Truncated or damaged, told apart by what Pillow says (it has no separate types)."""
     text = str(exc).lower()
     if isinstance(exc, EOFError) or "truncated" in text or "end of" in text:
-        what = "is truncated: the file ends before its image data does"
+        what = "is truncated: it ends before its image data does"
     else:
         what = f"is damaged: its {_FORMAT_NAMES.get(fmt, fmt)} data could not be decoded"
     return ImageError(f"{name} {what}; export or download it again.", detail=repr(exc))

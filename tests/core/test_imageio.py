@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
 from maskpaint.core import imageio
@@ -478,3 +480,32 @@ def test_downscale_to_a_longest_side() -> None:
     small = downscale_to_fit(tall, max_side=1024)
     assert small.size == (256, 1024) and small.mode == "RGBA"
     assert near(pixel(small, 100, 500), (1, 2, 3, 200), tolerance=1)  # premultiplied maths
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.integers(1, 300),
+    height=st.integers(1, 300),
+    max_pixels=st.one_of(st.none(), st.integers(1, 100_000)),
+    max_side=st.one_of(st.none(), st.integers(1, 400)),
+)
+def test_downscale_always_fits_both_limits_and_never_enlarges(
+    width: int, height: int, max_pixels: int | None, max_side: int | None
+) -> None:
+    image = Image.new("RGB", (width, height))
+    result = downscale_to_fit(image, max_pixels=max_pixels, max_side=max_side)
+    assert result.width <= width and result.height <= height
+    assert result.width >= 1 and result.height >= 1
+    if max_pixels is not None:
+        assert result.width * result.height <= max_pixels
+    if max_side is not None:
+        assert max(result.size) <= max_side
+    if min(result.size) > 1:
+        # Both sides are the same scale of the original, each off by under two pixels
+        # (floor, then at most one pixel trimmed): w' = w*s - a, h' = h*s - b.
+        assert abs(result.width * height - result.height * width) < 2 * max(width, height)
+
+
+def test_downscale_refuses_limits_below_one_pixel() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        downscale_to_fit(Image.new("RGB", (4, 4)), max_pixels=0)
