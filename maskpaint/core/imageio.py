@@ -65,8 +65,15 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "PDF"),
 )
 #: ISO base media brands (bytes 8..12 after "ftyp") of the HEIF family.
-_FTYP_BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIC", b"heix": "HEIC"}
-_FTYP_BRANDS |= {b"mif1": "HEIF", b"msf1": "HEIF", b"hevc": "HEIC"}
+_FTYP_BRANDS = {
+    b"avif": "AVIF",
+    b"avis": "AVIF",
+    b"heic": "HEIC",
+    b"heix": "HEIC",
+    b"hevc": "HEIC",
+    b"mif1": "HEIF",
+    b"msf1": "HEIF",
+}
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 #: Modes whose samples are already RGB (a palette holds RGB), so an ICC profile still fits.
