@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from maskpaint.server import faults, results
+from maskpaint.server import codec, faults, results
 from maskpaint.server.faults import Fault
 from maskpaint.server.inpaint import Variant, variant_plan
 from maskpaint.server.results import Rendered
@@ -163,7 +163,7 @@ async def _render_all(state: ServerState, params: EditParams, inputs: Inputs) ->
 
 def _file_url(request: Request, state: ServerState, params: EditParams, data: bytes) -> str:
     extension = params.output_format or "png"
-    name = state.files.put(data, extension, results.codec.MEDIA_TYPES[extension])
+    name = state.files.put(data, extension, codec.media_type(extension))
     return f"{str(request.base_url).rstrip('/')}/v1/files/{name}"
 
 
@@ -192,7 +192,7 @@ def _chat_completion(
 ) -> dict[str, Any]:
     """A gateway's chat.completion answer: the images as markdown links and/or data URIs."""
     style = fault.body if fault.body in ("url", "data") else "mixed"
-    media = results.codec.MEDIA_TYPES[params.output_format or "png"]
+    media = codec.media_type(params.output_format or "png")
     lines = [f"Here are your edited images ({results.NOTE})."]
     for index, image in enumerate(rendered):
         as_url = style == "url" or (style == "mixed" and index % 2 == 0)
