@@ -108,35 +108,41 @@ _PLAIN_FAULTS = {
 async def _answer_with_fault(
     request: Request, state: ServerState, form: FormData, fault: Fault | None
 ) -> Response:
+    kind = fault.kind if fault is not None else None
     if fault is not None and fault.kind in _PLAIN_FAULTS:
         return _PLAIN_FAULTS[fault.kind](fault)
     if fault is not None and fault.kind == "delay":
         await asyncio.sleep(fault.seconds)
-    deployment = request.path_params.get("deployment")
     try:
-        params = await parse_form(form, model_override=deployment)
+        params = await parse_form(form, model_override=request.path_params.get("deployment"))
         inputs = await run_in_threadpool(load_inputs, params)
     except ApiProblem as problem:
         return _deliver(problem.response(), fault)
     if fault is not None and fault.kind == "stream_error" and not params.stream:
         return faults.status_response(fault)
-    if params.stream:
-        events = _events(
-            state, params, inputs, broken=fault is not None and fault.kind == "stream_error"
-        )
-        if fault is None or fault.kind not in ("truncate", "slow"):
-            return StreamingResponse(events, media_type="text/event-stream")
-        body = b"".join([chunk async for chunk in events])
-        return _deliver(Response(body, media_type="text/event-stream"), fault)
+    if params.stream and kind != "chat_completion":  # a chat-style gateway ignores stream
+        return await _stream_answer(state, params, inputs, fault)
     rendered = await _render_all(state, params, inputs)
     if fault is not None and fault.kind == "chat_completion":
         body = _chat_completion(request, state, params, rendered, fault)
     else:
         items = [_image_item(request, state, params, r) for r in rendered]
         body = results.images_response(params, inputs, items)
-    if fault is not None and fault.kind == "expire_urls":
+    if kind == "expire_urls":
         state.files.expire_all()
     return _deliver(JSONResponse(body), fault)
+
+
+async def _stream_answer(
+    state: ServerState, params: EditParams, inputs: Inputs, fault: Fault | None
+) -> Response:
+    kind = fault.kind if fault is not None else None
+    events = _events(state, params, inputs, broken=kind == "stream_error")
+    if kind not in ("truncate", "slow"):
+        return StreamingResponse(events, media_type="text/event-stream")
+    # Byte-level faults need the whole body first, to cut or dribble it.
+    body = b"".join([chunk async for chunk in events])
+    return _deliver(Response(body, media_type="text/event-stream"), fault)
 
 
 def _deliver(response: Response, fault: Fault | None) -> Response:

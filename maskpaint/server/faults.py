@@ -13,6 +13,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
@@ -132,12 +133,14 @@ _HTML_PAGE = """<html>
 </body>
 </html>
 """
-_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
 
 
 def html_response(fault: Fault) -> Response:
     """A reverse proxy's error page, as nginx in front of an API sends it."""
-    reason = _REASONS.get(fault.status, "Error")
+    try:
+        reason = HTTPStatus(fault.status).phrase
+    except ValueError:
+        reason = "Error"
     page = (
         fault.body
         if isinstance(fault.body, str)

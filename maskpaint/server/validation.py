@@ -15,7 +15,7 @@ import numpy as np
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse
 
-from maskpaint.core.models import ModelSpec, get_model
+from maskpaint.core.models import MB, ModelSpec, get_model
 from maskpaint.core.request import DEFAULT_MODEL, OPTIONAL_FIELDS, ImageFile
 from maskpaint.server import codec
 from maskpaint.server.faults import error_body
@@ -229,7 +229,18 @@ def _check_images(files: Iterable[tuple[str, ImageFile]], spec: ModelSpec) -> tu
         )
     for image in images:
         _check_mime("image", image)
+        _check_bytes("image", image, spec.image_max_bytes, spec)
     return images
+
+
+def _check_bytes(name: str, part: ImageFile, limit: int, spec: ModelSpec) -> None:
+    if len(part.data) >= limit:
+        raise ApiProblem(
+            f"Invalid file '{name}': file too large ({len(part.data) / MB:.1f} MB). "
+            f"{spec.name} takes files smaller than {limit // MB} MB.",
+            param=name,
+            code="file_too_large",
+        )
 
 
 def _check_choices(fields: dict[str, str], spec: ModelSpec) -> None:
@@ -285,6 +296,7 @@ async def parse_form(form: FormData, model_override: str | None = None) -> EditP
     masks = [part for name, part in files if name == "mask"]
     for mask in masks:
         _check_mime("mask", mask)
+        _check_bytes("mask", mask, spec.mask_max_bytes, spec)
     _check_choices(fields, spec)
     n = _integer(fields, "n", 1, spec.n_max)
     compression = _integer(fields, "output_compression", 0, 100)
@@ -332,6 +344,14 @@ def load_inputs(params: EditParams) -> Inputs:
     decoded = [_decode_image(part, i) for i, part in enumerate(params.images, start=1)]
     sizes = tuple((array.shape[1], array.shape[0]) for array in decoded)
     first = decoded[0]
+    (width, height), part = sizes[0], params.images[0]
+    if get_model(params.model).square_png_only and (width != height or part.mime != "image/png"):
+        raise ApiProblem(
+            f"Invalid image: {params.model} takes one square PNG, not a {width}x{height} "
+            f"{part.mime.removeprefix('image/').upper()}.",
+            param="image",
+            code="invalid_image_format",
+        )
     mask: np.ndarray | None = None
     if params.mask is not None:
         try:

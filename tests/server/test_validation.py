@@ -189,3 +189,19 @@ def test_unknown_model_is_served_with_the_universal_fields(local_server, sample)
     body = post(local_server, data, sample.parts()).json()
     assert len(body["data"]) == 2
     assert body["size"] == "640x480"
+
+
+def test_dall_e_2_takes_only_a_square_png(local_server):
+    wide = png_bytes(np.zeros((32, 48, 3), dtype=np.uint8))
+    data = {"prompt": "p", "model": "dall-e-2", "response_format": "b64_json"}
+    response = post(local_server, data, [("image", ("wide.png", wide, "image/png"))])
+    assert_error(response, 400, "image", "invalid_image_format", "not a 48x32 PNG")
+
+
+def test_image_over_the_models_byte_limit_is_refused(local_server):
+    noise = np.random.default_rng(1).integers(0, 255, (1200, 1200, 3), dtype=np.uint8)
+    big = png_bytes(noise)
+    assert len(big) > 4 * 1024 * 1024
+    data = {"prompt": "p", "model": "dall-e-2"}
+    response = post(local_server, data, [("image", ("big.png", big, "image/png"))])
+    assert_error(response, 400, "image", "file_too_large", "smaller than 4 MB")
