@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, Literal, get_args
@@ -67,12 +67,13 @@ class Fault:
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "headers": dict(self.headers)}
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**values, "headers": dict(self.headers)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
         """A fault from the control endpoint's JSON; unknown keys are an error, not ignored."""
-        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         return cls(**data)
