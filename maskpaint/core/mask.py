@@ -132,19 +132,27 @@ class Mask:
     def replace(self, coverage: np.ndarray) -> MaskEdit | None:
         """Take new coverage wholesale (e.g. after an import), as one undoable step."""
         _check_coverage(coverage, self.width, self.height)
-        return self._record_whole("Replace mask", np.asarray(coverage, dtype=np.uint8))
+        return self._record("Replace mask", self.bounds, self.coverage, coverage)
 
     def _reshape(
         self, label: str, px: int, op: Callable[[np.ndarray], np.ndarray]
     ) -> MaskEdit | None:
         if px < 0:
             raise ValueError(f"{label.lower()} needs a non-negative number of pixels, got {px}")
-        if px == 0:
+        x, y, w, h = cv2.boundingRect(self.coverage)
+        if px == 0 or w == 0:
             return None
-        return self._record_whole(label, op(self.coverage))
+        # Work on the painted region plus a margin: beyond it the result is 0 as before.
+        margin = px + 2
+        box = Box(x - margin, y - margin, x + w + margin, y + h + margin).intersect(self.bounds)
+        crop = np.ascontiguousarray(self.coverage[box.slices])
+        return self._record(label, box, crop, op(crop))
 
-    def _record_whole(self, label: str, after: np.ndarray) -> MaskEdit | None:
-        patch = changed_patch(self.bounds, self.coverage, after)
+    def _record(
+        self, label: str, box: Box, before: np.ndarray, after: np.ndarray
+    ) -> MaskEdit | None:
+        """Write `after` over box (which held `before`), recording only what changed."""
+        patch = changed_patch(box, before, after)
         if patch is None:
             return None
         self.coverage[patch.box.slices] = patch.after
@@ -208,6 +216,7 @@ class Stroke:
         self._travelled = 0.0  # distance since the last spaced dab
         self._finished = False
         self.dirty: Box | None = None
+        self.dabs = 0  # dabs laid so far (for benchmarks and tests)
 
     def add_point(self, x: float, y: float, pressure: float = 1.0) -> Box | None:
         """Paint from the previous point to (x, y); returns the box to repaint, if any."""
@@ -258,6 +267,7 @@ class Stroke:
         if rendered is None:
             return None
         box, patch = rendered
+        self.dabs += 1
         self._recorder.touch(box)
         view = self._mask.coverage[box.slices]
         if self._brush.erase:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from maskpaint.core.mask import Box, Brush, Mask
+from maskpaint.core.mask_morph import feathered, grown, shrunk
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -209,3 +210,17 @@ def test_shape_filled_then_subtracted_leaves_none_of_its_pixels(case):
             run(cleared, (op[0], op[1], False))
             assert not mask.coverage[cleared.coverage == 255].any()
             assert np.array_equal(mask.coverage == 255, inside & (cleared.coverage != 255))
+
+
+@FAST
+@given(coverages(), st.integers(1, 6), st.sampled_from(["grow", "shrink", "feather"]))
+def test_reshaping_only_the_painted_region_equals_reshaping_the_whole_mask(coverage, px, name):
+    height, width = coverage.shape
+    # Empty margins for the cropped path to skip: top third, left half and faint pixels.
+    coverage[: height // 3] = 0
+    coverage[:, : width // 2] = 0
+    coverage[coverage < 200] = 0
+    mask = Mask(width, height, coverage)
+    whole = {"grow": grown, "shrink": shrunk, "feather": feathered}[name](coverage, px)
+    getattr(mask, name)(px)
+    assert np.array_equal(mask.coverage, whole)
