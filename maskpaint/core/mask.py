@@ -176,7 +176,10 @@ class Mask:
     def to_api_png(self) -> bytes:
         """The API's mask: RGBA PNG of the image's size, alpha 0 where sent, else 255.
 
-        Raises MaskError if the PNG would not fit the API's 4 MB limit.
+        Raises MaskError if the PNG would not fit the API's 4 MB limit. The encode takes
+        up to a second at 8K; to run it off the GUI thread while painting goes on, take
+        `binary()` (a fresh array) on the GUI thread and pass it to
+        `mask_io.encode_api_png` in the worker.
         """
         return encode_api_png(self.binary())
 
@@ -233,6 +236,10 @@ class Stroke:
         self.dirty = _union(self.dirty, touched)
         return touched
 
+    @property
+    def brush(self) -> Brush:
+        return self._brush
+
     def finish(self) -> MaskEdit | None:
         """End the stroke; returns its undo record, or None if it changed nothing."""
         self._finished = True
@@ -288,11 +295,11 @@ def _as_list(patch: Patch | None) -> list[Patch]:
 
 
 def _check_coverage(coverage: np.ndarray, width: int, height: int) -> None:
+    if coverage.ndim != 2 or coverage.dtype != np.uint8:
+        raise ValueError(f"coverage must be 2-D uint8, got {coverage.ndim}-D {coverage.dtype}")
     if coverage.shape != (height, width):
         raise MaskError(
-            f"The mask is {coverage.shape[1] if coverage.ndim == 2 else '?'}×"
-            f"{coverage.shape[0]} but the image is {width}×{height}.",
+            f"The mask is {coverage.shape[1]}×{coverage.shape[0]} but the image is "
+            f"{width}×{height}; use a mask of the image's size.",
             detail=f"coverage shape {coverage.shape}, expected {(height, width)}",
         )
-    if coverage.dtype != np.uint8:
-        raise ValueError(f"coverage must be uint8, got {coverage.dtype}")
