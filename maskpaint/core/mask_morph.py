@@ -1,14 +1,27 @@
 """Whole-mask reshaping: grow, shrink and feather, by exact Euclidean distance.
 
-Distance transforms cost the same for 1 px as for 100 px, where a dilation with a round
-kernel grows with the kernel's area; and "within N px" then means exactly what the brush
-means by a radius (distance between pixel centres).
+"Within N px" means exactly what the brush means by a radius: the distance between pixel
+centres. Pixels outside the image never count, so the image border is not an edge.
 """
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+
+#: Up to this reach a dilation with a disc kernel is faster than the distance transform
+#: (measured on an 8K mask: 0.1-0.2 s against about 1 s at 8 px; they cross near 20-25
+#: px). Both are exact, so the choice never changes the result.
+DILATE_MAX_PX = 16
+
+
+def within(binary: np.ndarray, px: int) -> np.ndarray:
+    """bool: the pixels whose centre lies within px of the centre of a True pixel."""
+    if px <= DILATE_MAX_PX:
+        ys, xs = np.ogrid[-px : px + 1, -px : px + 1]
+        disc = (xs * xs + ys * ys <= px * px).astype(np.uint8)
+        return np.asarray(cv2.dilate(binary.view(np.uint8), disc)).view(bool)
+    return np.asarray(_distance_to_zero(~binary) <= px)
 
 
 def _distance_to_zero(binary: np.ndarray) -> np.ndarray:
@@ -21,8 +34,7 @@ def grown(coverage: np.ndarray, px: int) -> np.ndarray:
     sent = coverage >= 128
     if not sent.any():
         return coverage.copy()
-    reach = _distance_to_zero(~sent) <= px
-    return np.where(reach, np.uint8(255), coverage)
+    return np.where(within(sent, px), np.uint8(255), coverage)
 
 
 def shrunk(coverage: np.ndarray, px: int) -> np.ndarray:
@@ -31,8 +43,7 @@ def shrunk(coverage: np.ndarray, px: int) -> np.ndarray:
     if not kept.any():
         # Nothing outside the mask: the image border is not an edge, so nothing shrinks.
         return coverage.copy()
-    reach = _distance_to_zero(~kept) <= px
-    return np.where(reach, np.uint8(0), coverage)
+    return np.where(within(kept, px), np.uint8(0), coverage)
 
 
 def feathered(coverage: np.ndarray, px: int) -> np.ndarray:

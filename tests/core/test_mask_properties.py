@@ -224,3 +224,24 @@ def test_reshaping_only_the_painted_region_equals_reshaping_the_whole_mask(cover
     whole = {"grow": grown, "shrink": shrunk, "feather": feathered}[name](coverage, px)
     getattr(mask, name)(px)
     assert np.array_equal(mask.coverage, whole)
+
+
+@FAST
+@given(st.integers(0, 2**32 - 1), st.integers(1, 24), st.booleans())
+def test_grow_and_shrink_reach_exactly_px_whichever_method_runs(seed, px, shrink):
+    rng = np.random.default_rng(seed)
+    coverage = np.where(rng.random((30, 40)) < 0.02, 255, 0).astype(np.uint8)
+    if shrink:
+        coverage = 255 - coverage
+    mask = Mask(40, 30, coverage)
+    (mask.shrink if shrink else mask.grow)(px)
+    # Brute force: distance from every pixel to every pixel on the moving side.
+    seeds = np.argwhere((coverage < 128) if shrink else (coverage >= 128))
+    ys, xs = np.mgrid[0:30, 0:40]
+    if len(seeds) == 0:
+        reach = np.zeros((30, 40), bool)
+    else:
+        d2 = (ys[..., None] - seeds[:, 0]) ** 2 + (xs[..., None] - seeds[:, 1]) ** 2
+        reach = d2.min(axis=-1) <= px * px
+    expected = (coverage >= 128) & ~reach if shrink else (coverage >= 128) | reach
+    assert np.array_equal(mask.binary(), expected)
