@@ -12,9 +12,19 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never the developer's real keyring, in this process or in the app processes tests start.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+@pytest.fixture(autouse=True)
+def maskpaint_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own MASKPAINT_HOME, so no test writes to the real data folder."""
+    home = tmp_path / "maskpaint-home"
+    monkeypatch.setenv("MASKPAINT_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")
