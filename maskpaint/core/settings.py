@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import stat
 from dataclasses import asdict, dataclass, fields
@@ -64,8 +65,8 @@ class Settings:
                 )
         if not self.default_model.strip():
             raise SettingsError("Choose a default model; the model name cannot be empty.")
-        if self.connect_timeout <= 0 or self.total_timeout <= 0:
-            raise SettingsError("Timeouts must be more than 0 seconds.")
+        if not all(0 < t < math.inf for t in (self.connect_timeout, self.total_timeout)):
+            raise SettingsError("Timeouts must be more than 0 seconds.")  # also refuses NaN
         if self.max_parallel < 1:
             raise SettingsError("Parallel requests must be at least 1.")
         if self.provider not in PROVIDERS:
