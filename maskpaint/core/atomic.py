@@ -17,14 +17,19 @@ from pathlib import Path
 TEMP_SUFFIX = ".tmp"
 
 
-def write_bytes(path: Path, data: bytes) -> Path:
-    """Atomically write `data` to `path` (created 0600); returns `path`."""
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Atomically write `data` to `path` (created 0600); returns `path`.
+
+    `durable=False` skips the fsync (a few ms on a disk) for files that can be
+    made again, such as thumbnails: the rename still keeps them whole or absent.
+    """
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -10,20 +10,19 @@ error.json. The folders are the truth and `index.sqlite3` only a cache of them
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from maskpaint.core import paths
 from maskpaint.core.atomic import write_bytes
-from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history_files import (
     ERROR,
     REQUEST,
@@ -41,102 +40,41 @@ from maskpaint.core.history_files import (
     write_thumbnail,
 )
 from maskpaint.core.history_index import HistoryIndex, IndexRow
+from maskpaint.core.history_records import (
+    HistoryError,
+    RunFailure,
+    RunRecord,
+    RunResponse,
+    RunSummary,
+    Status,
+    StoredImage,
+    folder_error,
+    record_from_files,
+    row_from_files,
+)
 from maskpaint.core.request import EditRequest, ImageFile
+
+__all__ = [
+    "History",
+    "HistoryError",
+    "Run",
+    "RunFailure",
+    "RunRecord",
+    "RunResponse",
+    "RunSummary",
+    "Status",
+    "StoredImage",
+]
 
 log = logging.getLogger(__name__)
 
-Status = Literal["running", "done", "error", "cancelled", "interrupted"]
 INDEX_NAME = "index.sqlite3"
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-_REQUEST_FIELDS = frozenset(f.name for f in fields(EditRequest)) - {"images", "mask", "prompt"}
 
 # Run folders being written by this process. A folder without response.json or
 # error.json that is not in here was left by a process that died: "interrupted".
 _live: set[Path] = set()
 _live_lock = threading.Lock()
-
-
-class HistoryError(MaskpaintError):
-    """The history folder could not be written or read."""
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One line of the History panel."""
-
-    run_id: str
-    path: Path
-    created: datetime
-    prompt: str
-    model: str
-    n_variants: int
-    status: Status
-    thumbnail: Path | None
-    base_url_host: str | None
-    error: str | None
-
-
-@dataclass(frozen=True)
-class StoredImage:
-    """An input image or mask as saved: the file, and the name and MIME type it was sent as."""
-
-    path: Path
-    filename: str
-    mime: str
-
-
-@dataclass(frozen=True)
-class RunResponse:
-    """What response.json records about a finished run."""
-
-    usage: Mapping[str, Any] | None
-    revised_prompts: tuple[str | None, ...]
-    request_id: str | None
-    timings: Mapping[str, float]
-    cost: float | None
-    notes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RunFailure:
-    """What error.json records about a run that failed or was cancelled."""
-
-    user_message: str
-    status: int | None
-    code: str | None
-    cancelled: bool
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """Everything needed to reopen a run, read from its folder."""
-
-    run_id: str
-    path: Path
-    created: datetime
-    status: Status
-    prompt: str
-    model: str
-    fields: Mapping[str, Any]
-    inputs: tuple[StoredImage, ...]
-    mask: StoredImage | None
-    variants: tuple[Path, ...]
-    attachments: tuple[Path, ...]
-    base_url_host: str | None
-    settings: Mapping[str, Any]
-    response: RunResponse | None
-    failure: RunFailure | None
-
-    def restore_request(self) -> EditRequest:
-        """The request as it was sent, for "Regenerate" and "restore to the canvas"."""
-        known = {name: value for name, value in self.fields.items() if name in _REQUEST_FIELDS}
-        return EditRequest(
-            images=tuple(_read_part(image) for image in self.inputs),
-            prompt=self.prompt,
-            mask=_read_part(self.mask) if self.mask else None,
-            model=self.model,
-            **known,
-        )
 
 
 class History:
@@ -150,7 +88,7 @@ class History:
             self.root.mkdir(parents=True, exist_ok=True)
             self._index = HistoryIndex(self.root / INDEX_NAME)
         except (OSError, sqlite3.Error) as error:
-            raise _folder_error(self.root, error) from error
+            raise folder_error(self.root, error) from error
         if self._index.fresh or not self._index_matches_folders():
             self.rebuild_index()
 
@@ -168,7 +106,7 @@ class History:
             _write_request(folder, request, created, host, settings)
         except OSError as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise _folder_error(folder, error) from error
+            raise folder_error(folder, error) from error
         with _live_lock:
             _live.add(folder)
         run = Run(self, folder, created, request, host)
@@ -195,7 +133,7 @@ class History:
                 "This run is no longer in the history folder; it may have been deleted or moved.",
                 detail=run_id,
             )
-        return _record(files, _status(files))
+        return record_from_files(files, _status(files))
 
     def delete(self, run_id: str) -> None:
         """Remove a run's folder and its index row."""
@@ -205,7 +143,7 @@ class History:
         except FileNotFoundError:
             pass
         except OSError as error:
-            raise _folder_error(folder, error) from error
+            raise folder_error(folder, error) from error
         with _live_lock:
             _live.discard(folder)
         with self._lock:
@@ -214,7 +152,7 @@ class History:
     def rebuild_index(self) -> int:
         """Refill the index from the run folders alone; returns the number of runs indexed."""
         with self._lock:
-            rows = [_row(files) for files in self._scan()]
+            rows = [row_from_files(files) for files in self._scan()]
             try:
                 self._index.replace_all(rows)
             except sqlite3.DatabaseError as error:
@@ -241,7 +179,7 @@ class History:
             except FileExistsError:
                 continue
             except OSError as error:
-                raise _folder_error(self.root, error) from error
+                raise folder_error(self.root, error) from error
 
     def _scan(self) -> list[RunFiles]:
         found = []
@@ -254,8 +192,8 @@ class History:
         """Cheap check at open: same run ids on disk as in the index (runs added or
         removed while the app was closed, e.g. by a file manager, trigger a rebuild)."""
         try:
-            on_disk = {p.name for p in self.root.iterdir() if RUN_ID.fullmatch(p.name)}
-            return on_disk == {row.run_id for row in self._index.all_rows()}
+            on_disk = {name for name in os.listdir(self.root) if RUN_ID.fullmatch(name)}
+            return on_disk == self._index.run_ids()
         except (OSError, sqlite3.DatabaseError):
             return False
 
@@ -397,7 +335,7 @@ class Run:
         try:
             return write_bytes(self.path / name, data)
         except OSError as error:
-            raise _folder_error(self.path, error) from error
+            raise folder_error(self.path, error) from error
 
     def _make_thumbnail(self, source: Path) -> None:
         """thumb.jpg, once per run, from the first image that gets here."""
@@ -465,17 +403,6 @@ def _first_input(folder: Path, request: EditRequest) -> Path | None:
     return folder / f"image-0.{extension_for_mime(part.mime, part.filename)}"
 
 
-def _read_part(image: StoredImage) -> ImageFile:
-    try:
-        data = image.path.read_bytes()
-    except OSError as error:
-        raise HistoryError(
-            f"The run's file {image.path.name} is missing, so its request cannot be restored.",
-            detail=str(error),
-        ) from error
-    return ImageFile(data=data, filename=image.filename, mime=image.mime)
-
-
 def _status(files: RunFiles) -> Status:
     return _live_status(files.folder, files.finished_status)
 
@@ -485,90 +412,3 @@ def _live_status(folder: Path, status: str) -> Status:
         with _live_lock:
             return "running" if folder in _live else "interrupted"
     return cast(Status, status)  # done / error / cancelled, as this module wrote it
-
-
-def _created(files: RunFiles) -> datetime:
-    text = files.request.get("created")
-    if isinstance(text, str):
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            pass
-    return datetime.strptime(files.folder.name[:15], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
-
-
-def _row(files: RunFiles) -> IndexRow:
-    request, error = files.request, files.error
-    return IndexRow(
-        run_id=files.folder.name,
-        created=_created(files).isoformat(),
-        prompt=str(request.get("prompt", "")),
-        model=str(request.get("model", "")),
-        status=files.finished_status,
-        n_variants=len(files.variants),
-        thumb=files.thumb.name if files.thumb else None,
-        host=request.get("base_url_host"),
-        error=str(error.get("user_message", "")) if error else None,
-    )
-
-
-def _stored(folder: Path, part: Any) -> StoredImage | None:
-    if not isinstance(part, dict) or not isinstance(part.get("file"), str):
-        return None
-    name = Path(part["file"]).name  # never follow a path out of the folder
-    return StoredImage(folder / name, str(part.get("filename", name)), str(part.get("mime", "")))
-
-
-def _record(files: RunFiles, status: Status) -> RunRecord:
-    request = files.request
-    inputs = [_stored(files.folder, part) for part in request.get("images", [])]
-    return RunRecord(
-        run_id=files.folder.name,
-        path=files.folder,
-        created=_created(files),
-        status=status,
-        prompt=str(request.get("prompt", "")),
-        model=str(request.get("model", "")),
-        fields=MappingProxyType(dict(request.get("fields") or {})),
-        inputs=tuple(image for image in inputs if image is not None),
-        mask=_stored(files.folder, request.get("mask")),
-        variants=files.variants,
-        attachments=files.attachments,
-        base_url_host=request.get("base_url_host"),
-        settings=MappingProxyType(dict(request.get("settings") or {})),
-        response=_response(files.response),
-        failure=_failure(files.error),
-    )
-
-
-def _response(data: dict[str, Any] | None) -> RunResponse | None:
-    if data is None:
-        return None
-    return RunResponse(
-        usage=MappingProxyType(data["usage"]) if isinstance(data.get("usage"), dict) else None,
-        revised_prompts=tuple(data.get("revised_prompts") or ()),
-        request_id=data.get("request_id"),
-        timings=MappingProxyType(dict(data.get("timings") or {})),
-        cost=data.get("cost"),
-        notes=tuple(data.get("notes") or ()),
-    )
-
-
-def _failure(data: dict[str, Any] | None) -> RunFailure | None:
-    if data is None:
-        return None
-    return RunFailure(
-        user_message=str(data.get("user_message", "")),
-        status=data.get("status"),
-        code=data.get("code"),
-        cancelled=bool(data.get("cancelled")),
-    )
-
-
-def _folder_error(folder: Path, error: BaseException) -> HistoryError:
-    reason = getattr(error, "strerror", None) or str(error)
-    return HistoryError(
-        f"Could not write to the history folder {folder} ({reason}); "
-        "free some disk space or choose another data folder in Settings.",
-        detail=repr(error),
-    )

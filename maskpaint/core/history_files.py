@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -139,17 +140,17 @@ class RunFiles:
 
 def scan_run(folder: Path) -> RunFiles | None:
     """Read a run folder; None if it has no readable request.json (not a run)."""
-    request = read_json(folder / REQUEST)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as error:
+        log.warning("cannot list %s: %s", folder, error)
+        return None
+    request = read_json(folder / REQUEST) if REQUEST in names else None
     if request is None:
         return None
     variants: list[tuple[int, Path]] = []
     attachments: list[Path] = []
     thumb = None
-    try:
-        names = sorted(entry.name for entry in folder.iterdir())
-    except OSError as error:
-        log.warning("cannot list %s: %s", folder, error)
-        return None
     for name in names:
         if match := _VARIANT.fullmatch(name):
             variants.append((int(match.group(1)), folder / name))
@@ -160,8 +161,8 @@ def scan_run(folder: Path) -> RunFiles | None:
     return RunFiles(
         folder=folder,
         request=request,
-        response=read_json(folder / RESPONSE),
-        error=read_json(folder / ERROR),
+        response=read_json(folder / RESPONSE) if RESPONSE in names else None,
+        error=read_json(folder / ERROR) if ERROR in names else None,
         variants=tuple(path for _, path in sorted(variants)),
         attachments=tuple(attachments),
         thumb=thumb,
@@ -178,7 +179,7 @@ def write_thumbnail(source: Path, target: Path) -> bool:
             flat = _on_white(small)
         buffer = io.BytesIO()
         flat.save(buffer, "JPEG", quality=85)
-        write_bytes(target, buffer.getvalue())
+        write_bytes(target, buffer.getvalue(), durable=False)  # can be made again
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         log.warning("no thumbnail for %s: %s", source, error)
         return False
