@@ -15,7 +15,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never the developer's real keyring, in this process or in the app processes tests start.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+# ../shared/samples seen from the main checkout (/work/main) and from a worktree (/work/wt/NAME).
+SAMPLES = next(
+    (
+        p / "shared" / "samples"
+        for p in Path(__file__).resolve().parents[1:4]
+        if (p / "shared" / "samples").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "samples",
+)
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 
