@@ -156,6 +156,8 @@ class History:
             try:
                 self._index.replace_all(rows)
             except sqlite3.DatabaseError as error:
+                if _is_busy(error):
+                    raise _busy_error(error) from error
                 log.warning("history index unusable (%s): starting a new one", error)
                 self._index.reset()
                 self._index.replace_all(rows)
@@ -210,15 +212,20 @@ class History:
             self._stale = True
 
     def _read_index(self, fetch: Callable[[], list[IndexRow]]) -> list[IndexRow]:
-        if self._stale:
-            self.rebuild_index()
         try:
-            return fetch()
+            if self._stale:
+                self.rebuild_index()
+            try:
+                return fetch()
+            except sqlite3.DatabaseError as error:
+                if _is_busy(error):
+                    raise
+                log.warning("history index unreadable (%s): rebuilding", error)
+                self._index.reset()
+                self.rebuild_index()
+                return fetch()
         except sqlite3.DatabaseError as error:
-            log.warning("history index unreadable (%s): rebuilding", error)
-            self._index.reset()
-            self.rebuild_index()
-            return fetch()
+            raise _busy_error(error) from error
 
     def _summary(self, row: IndexRow) -> RunSummary:
         path = self.root / row.run_id
@@ -412,3 +419,16 @@ def _live_status(folder: Path, status: str) -> Status:
         with _live_lock:
             return "running" if folder in _live else "interrupted"
     return cast(Status, status)  # done / error / cancelled, as this module wrote it
+
+
+def _is_busy(error: sqlite3.DatabaseError) -> bool:
+    """Locked by another connection: wait or report, never throw the index away."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _busy_error(error: sqlite3.DatabaseError) -> HistoryError:
+    return HistoryError(
+        "The history is busy in another maskpaint window; try again in a moment.",
+        detail=repr(error),
+    )

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: Bump when the schema changes; an index of another version is rebuilt from the files.
 SCHEMA_VERSION = 1
+#: Seconds to wait for another connection (another window, the CLI) to finish writing.
+BUSY_TIMEOUT = 10.0
 
 _SCHEMA = """
 CREATE TABLE runs (
@@ -111,7 +113,9 @@ class HistoryIndex:
     def _connect(self) -> sqlite3.Connection:
         # Autocommit (isolation_level=None): each statement is its own transaction,
         # `_transaction` groups the big ones. The index is a cache, so NORMAL sync is enough.
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 

@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from maskpaint.core.history import History
+from maskpaint.core import history_index
+from maskpaint.core.history import History, HistoryError
 from maskpaint.core.history_index import SCHEMA_VERSION, HistoryIndex, fts_query
 from tests.core.history_helpers import LOCAL_URL, encode, make_request
 
@@ -161,3 +162,24 @@ def test_foreign_files_in_the_history_folder_are_ignored(history):
     (history.root / "notes.txt").write_text("mine")
     (history.root / "20200101-120000-abcdef").mkdir()  # a run folder without request.json
     assert history.rebuild_index() == len(PROMPTS)
+
+
+def test_an_index_locked_by_another_process_is_reported_not_thrown_away(monkeypatch):
+    monkeypatch.setattr(history_index, "BUSY_TIMEOUT", 0.05)
+    history = History()
+    history.start_run(make_request("still here"), base_url=LOCAL_URL)
+    other = sqlite3.connect(history.root / "index.sqlite3", isolation_level=None)
+    # A row no folder backs: it survives only as long as nobody rebuilds the index.
+    other.execute(
+        "INSERT INTO runs (id, created, prompt, model, status, n_variants) "
+        "VALUES ('20000101-000000-aaaaaa', '2000-01-01T00:00:00+00:00', 'marker', 'm', 'done', 0)"
+    )
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryError, match="busy"):
+            history.rebuild_index()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert prompts(history.runs()) == ["still here", "marker"]
