@@ -11,10 +11,12 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from maskpaint.core.history import History
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variant_page import RunPage
 from maskpaint.gui.variant_tile import VariantTile
 from maskpaint.gui.variants_view import VariantsView
+from tests.gui.history_runs import LOCAL_URL, finished_run, request
 
 RED, BLUE, GREEN, GREY = (220, 30, 30), (20, 40, 230), (20, 200, 60), (128, 128, 128)
 
@@ -287,3 +289,30 @@ def test_a_variant_can_show_another_image_of_itself(qtbot, view):
     assert center_color(tile) == BLUE  # the raw image stays shown until asked
     tile.kinds.setCurrentText("composite")
     assert center_color(tile) == GREEN
+
+
+def test_show_run_reopens_a_history_run_with_its_images_and_facts(qtbot, view):
+    history = History()
+    run = finished_run(history, "a lighthouse at dusk", [BLUE, GREEN], original=RED)
+    page = view.show_run(history.get(run.run_id))
+    settle(qtbot, view)
+    assert view.current_page() is page
+    assert center_color(page.original) == RED
+    assert [center_color(page.variants[i]) for i in range(2)] == [BLUE, GREEN]
+    assert page.variants[1].caption.toolTip() == "a lighthouse at dusk, revised 1"
+    assert "4,160 tokens" in page.header.text() and "7.5 s" in page.header.text()
+    assert view.show_run(history.get(run.run_id)) is page  # reopening switches, never duplicates
+    history.close()
+
+
+def test_show_run_of_a_failed_run_says_why(qtbot, view):
+    history = History()
+    run = history.start_run(request("a blue door", n=2), base_url=LOCAL_URL)
+    run.add_variant(0, png(GREEN), "png")
+    run.fail(user_message="The model refused this prompt; change the wording and try again.")
+    page = view.show_run(history.get(run.run_id))
+    settle(qtbot, view)
+    assert "model refused" in page.message.text()
+    assert center_color(page.variants[0]) == GREEN
+    assert page.variants[1].canvas.placeholder == "not received"
+    history.close()
