@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from maskpaint.core.errors import MaskpaintError
+from maskpaint.core.imageio import open_image
 from maskpaint.gui.variant_info import (
     ResultInfo,
     RunInfo,
@@ -36,15 +37,30 @@ if TYPE_CHECKING:
     from maskpaint.core.history import RunRecord
 
 log = logging.getLogger(__name__)
+DECODE_THREADS = 1
 COMPARE_KEYS = (Qt.Key.Key_Backslash, Qt.Key.Key_Space)
 
 
 def decode_image(data: bytes) -> QImage:
-    """Bytes -> a QImage ready to draw; runs on a worker thread (QImage is not a QObject)."""
-    image = QImage.fromData(data)
-    if image.isNull():
-        raise ValueError("not an image Qt can decode")
-    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    """Bytes -> a QImage ready to draw; runs on a worker thread.
+
+    Every step is one that lets go of the GIL, so the GUI thread keeps running: Pillow
+    (through core imageio) decodes, not `QImage.fromData`, which holds the GIL for its
+    whole 40 ms on a 1536x1024 PNG; Qt, not Pillow's "BGRX" packing, converts to the
+    drawing format (bench/bench_variants.py measures the stalls).
+    """
+    image = open_image(data).image
+    wrapped = QImage(
+        image.tobytes(),
+        image.width,
+        image.height,
+        len(image.getbands()) * image.width,
+        QImage.Format.Format_RGB888 if image.mode == "RGB" else QImage.Format.Format_RGBA8888,
+    )
+    opaque = image.mode == "RGB"
+    return wrapped.convertToFormat(  # a copy: the result owns its pixels
+        QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
+    )
 
 
 class VariantsView(QWidget):
@@ -60,6 +76,11 @@ class VariantsView(QWidget):
         self.transform = SharedTransform(self)
         self.pages: dict[str, RunPage] = {}
         self._jobs: set[Job[Any]] = set()
+        # Decodes queue on a pool of their own: four big PNGs decoded at once on a
+        # two-core machine starve the GUI thread of the GIL, and leave no thread for
+        # the network job that is still receiving.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(DECODE_THREADS)
         self._partial_counts: dict[tuple[str, int], int] = {}
         self.selector = QComboBox(self)
         self.selector.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -235,6 +256,7 @@ class VariantsView(QWidget):
             on_success=done,
             on_failure=self._failed,
             on_finished=lambda: self._jobs.difference_update(holder),
+            pool=self._pool,
         )
         holder.append(job)
         if not job.done:
