@@ -29,8 +29,25 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run_app(image=args.image, mask=args.mask, prompt=args.prompt)
 
 
+def _edit_arguments(parser: argparse.ArgumentParser) -> None:
+    from maskpaint.edit_command import add_arguments
+
+    add_arguments(parser)
+
+
+def _run_edit(args: argparse.Namespace) -> int:
+    from maskpaint.edit_command import run
+
+    return run(args)
+
+
 #: Subcommands by name: (help, add_arguments, run). The GUI is the default command.
 COMMANDS: dict[str, Command] = {}
+COMMANDS["edit"] = (
+    "Edit a photo through the image-edit API and save the results (no window).",
+    _edit_arguments,
+    _run_edit,
+)
 
 
 def _build_parser(name: str | None) -> argparse.ArgumentParser:
