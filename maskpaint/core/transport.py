@@ -112,7 +112,7 @@ class ProgressReporter:
         self.emit(
             "uploading",
             f"uploading {megabytes(self.sent_bytes)} of {megabytes(self.total_bytes)} MB",
-            force=False,
+            force=self.sent_bytes >= self.total_bytes,
         )
 
     def uploaded(self) -> None:
