@@ -9,7 +9,6 @@ failure later in the answer never loses an image that already arrived.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import logging
@@ -42,7 +41,8 @@ def image_format(data: bytes) -> str | None:
 def decode_base64_image(text: str, what: str) -> tuple[bytes, str]:
     """Base64 -> (bytes, format); a typed error when it is not an image at all."""
     try:
-        data = base64.b64decode(text)
+        # binascii reads an ASCII str in place; base64.b64decode would first copy it to bytes.
+        data = binascii.a2b_base64(text)
     except (binascii.Error, ValueError) as exc:
         raise not_an_image(what, "its base64 is broken") from exc
     fmt = image_format(data)

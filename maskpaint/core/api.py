@@ -170,7 +170,7 @@ class ImageEditClient:
             return self._run(self._edit(request, collector, progress, started), cancel)
         except ApiError as error:
             error.partial_variants = tuple(collector.variants)
-            log.warning("edit failed: %s (%s)", type(error).__name__, error.detail)
+            log.info("edit failed: %s (%s)", type(error).__name__, error.detail)
             raise
 
     def list_models(self, cancel: CancelToken | None = None) -> list[str]:

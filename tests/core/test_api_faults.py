@@ -203,8 +203,8 @@ def test_a_stream_cut_after_the_first_image_keeps_it(
     with _client(local_server) as client:
         whole = client.edit(edit_request(coffee_path, n=2, stream=True))
     local_server.clear()
-    first_event = len(whole.variants[0].data) * 4 // 3 + 600
-    local_server.push_faults(Fault(kind="truncate", after_bytes=first_event + 1000))
+    halfway_through_second = len(whole.variants[0].data) * 4 // 3 * 3 // 2
+    local_server.push_faults(Fault(kind="truncate", after_bytes=halfway_through_second))
     saved: list[bytes] = []
     with _client(local_server) as client, pytest.raises(ProtocolError) as info:
         client.edit(
