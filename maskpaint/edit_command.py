@@ -14,10 +14,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from maskpaint.core.api import ApiError, ClientConfig, ImageEditClient, Progress, Variant
+from maskpaint.core.api import (
+    ApiError,
+    ClientConfig,
+    EditResult,
+    ImageEditClient,
+    Progress,
+    Variant,
+)
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.imageio import mime_for, open_image, sniff_format
 from maskpaint.core.preflight import preflight
+from maskpaint.core.pricing import estimate_before, estimate_from_usage
 from maskpaint.core.request import DEFAULT_MODEL, EditRequest, ImageFile
 
 
@@ -52,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     saver = _Saver(args.out, args.images[0].stem)
     with _client(args.base_url) as client:
+        local = client.config.uses_local_backend  # free: no cost estimate
         try:
             result = client.edit(
                 report.request,
@@ -67,8 +76,19 @@ def run(args: argparse.Namespace) -> int:
             return 1
     for note in result.notes:
         _say(note)
-    _say(f"done: {len(result.variants)} image(s) in {result.elapsed:.1f} s")
+    cost = "" if local else _cost(report.request, result)
+    _say(f"done: {len(result.variants)} image(s) in {result.elapsed:.1f} s{cost}")
     return 0
+
+
+def _cost(request: EditRequest, result: EditResult) -> str:
+    """ ", ≈ $0.04 (usage tokens)" when the price table knows the model, else nothing."""
+    if result.usage is not None:
+        estimate = estimate_from_usage(request.model, result.usage)
+    else:
+        n = len(result.variants)
+        estimate = estimate_before(request.model, size=result.size, quality=result.quality, n=n)
+    return f", {estimate.describe()}" if estimate.usd is not None else ""
 
 
 def _say(line: str) -> None:

@@ -9,6 +9,7 @@ closing the connection. Callbacks run on the calling thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -202,6 +203,11 @@ class ImageEditClient:
                     "The edit was cancelled; images that had already arrived are kept.",
                     detail="cancelled by the user",
                 ) from None
+            except BaseException:  # Ctrl-C in the CLI: close the connection, then go
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    self._loop.run_until_complete(task)
+                raise
             finally:
                 stop()
 

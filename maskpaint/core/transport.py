@@ -128,7 +128,8 @@ class ProgressReporter:
         self.emit("receiving", f"receiving {megabytes(count)}{of} MB", force=final)
 
     def retrying(self, delay: float, reason: str) -> None:
-        self.emit("retrying", f"{reason}, retrying in {delay:.0f} s")
+        shown = f"{delay:.0f}" if delay >= 10 or delay == int(delay) else f"{delay:.1f}"
+        self.emit("retrying", f"{reason}, retrying in {shown} s")
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
