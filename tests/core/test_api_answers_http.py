@@ -6,11 +6,12 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-from maskpaint.server import EmbeddedServer, Fault
 from PIL import Image
 
 from maskpaint.core.api import ClientConfig, ImageEditClient, PartialImage, Variant
+from maskpaint.server import EmbeddedServer, Fault
 from tests.core.api_support import b64, edit_request, pixel, png_bytes
 
 
@@ -107,3 +108,19 @@ def test_list_models_reads_the_model_ids(local_server: EmbeddedServer) -> None:
         models = client.list_models()
     assert models == sorted(models)
     assert models
+
+
+def test_stream_lines_of_several_megabytes_are_read(
+    local_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    noise = Image.frombytes("RGB", (1024, 1024), np.random.default_rng(7).bytes(1024 * 1024 * 3))
+    photo = tmp_path / "noise.png"
+    noise.save(photo)
+    partials: list[PartialImage] = []
+    with ImageEditClient(ClientConfig(base_url=local_server.base_url)) as client:
+        result = client.edit(
+            edit_request(photo, stream=True, partial_images=1), on_partial=partials.append
+        )
+    (variant,) = result.variants
+    assert len(variant.data) * 4 // 3 > 3_000_000  # one SSE data line of over 3 MB
+    assert pixel(variant.data, (5, 5)) == noise.getpixel((5, 5))

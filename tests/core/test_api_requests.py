@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 import jsonschema
 import pytest
 import yaml
-from maskpaint.server import EmbeddedServer
 
 from maskpaint.core.api import AuthenticationError, ClientConfig, ImageEditClient
 from maskpaint.core.request import EditRequest, ImageFile
+from maskpaint.server import EmbeddedServer
 from tests.core.api_support import FAKE_KEY, b64, edit_request, mask_png, png_bytes
 
 #: The contract beside the checkout (/work/shared for main, further up for a worktree).
@@ -125,6 +125,7 @@ def test_the_key_goes_as_a_bearer_header(coffee_path: Path) -> None:
             pytest.raises(AuthenticationError, match="check it in Settings"),
         ):
             client.edit(request)
+        assert server.received[0].headers["authorization"] == "REDACTED"  # sent, never stored
         assert all(FAKE_KEY not in str(r.headers) for r in server.received)
     finally:
         server.stop()
