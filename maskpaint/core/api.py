@@ -82,6 +82,7 @@ T = TypeVar("T")
 #: Base64 lines of big images are tens of MB; httpx2's SSE default (1 MB) is far too small.
 MAX_EVENT_BYTES = 256 * 1024 * 1024
 _EVENT_STREAM = "text/event-stream"
+_MAX_REDIRECTS = 5
 
 
 class CancelToken:
@@ -219,9 +220,7 @@ class ImageEditClient:
     def _client(self) -> httpx2.AsyncClient:
         if self._http is None:
             timeout = httpx2.Timeout(self.config.total_timeout, connect=self.config.connect_timeout)
-            self._http = httpx2.AsyncClient(
-                timeout=timeout, transport=self._transport, follow_redirects=True
-            )
+            self._http = httpx2.AsyncClient(timeout=timeout, transport=self._transport)
         return self._http
 
     # -- the edit ----------------------------------------------------------------------
@@ -320,10 +319,18 @@ class ImageEditClient:
             raise unreadable_answer("a stream that ended before any image")
 
     async def _fetch(self, url: str) -> bytes:
-        """Download an image link from the answer; the key goes only to the API's own host."""
-        absolute = urljoin(self.config.base_url.rstrip("/") + "/", url)
-        headers = self.config.headers() if self.config.same_origin(absolute) else {}
-        response = await self._client().get(absolute, headers=headers)
+        """Download an image link from the answer; the key goes only to the API's own host.
+
+        Redirects are followed by hand so that a hop to another host (a CDN) never
+        carries the key, whichever header it travels in.
+        """
+        link = urljoin(self.config.base_url.rstrip("/") + "/", url)
+        for _ in range(_MAX_REDIRECTS):
+            headers = self.config.headers() if self.config.same_origin(link) else {}
+            response = await self._client().get(link, headers=headers)
+            if not response.is_redirect:
+                break
+            link = urljoin(link, response.headers["location"])
         if response.status_code in (403, 404, 410):
             raise ImageLinkExpired(
                 "The image link in the answer has expired, so the image could not be "
@@ -331,7 +338,7 @@ class ImageEditClient:
                 detail=f"GET image link: {response.status_code}",
                 status=response.status_code,
             )
-        if response.status_code >= 400:
+        if response.status_code >= 300:
             raise error_from_response(
                 response.status_code, response.headers, response.content, retry_after=None
             )

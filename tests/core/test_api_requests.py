@@ -168,7 +168,7 @@ class _Recorder(BaseHTTPRequestHandler):
 
 def test_azure_uses_the_deployment_url_api_version_and_api_key(coffee_path: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     config = ClientConfig(
         base_url=f"http://127.0.0.1:{server.server_address[1]}",
@@ -188,3 +188,76 @@ def test_azure_uses_the_deployment_url_api_version_and_api_key(coffee_path: Path
     assert headers["api-key"] == FAKE_KEY
     assert "Authorization" not in headers
     assert result.variants[0].data == png_bytes()
+
+
+class _Api(BaseHTTPRequestHandler):
+    """A gateway answering with a link on its own host that redirects to a CDN elsewhere."""
+
+    cdn = ""
+    gets: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        host = self.headers["Host"]
+        _send_json(self, {"created": 1, "data": [{"url": f"http://{host}/files/1.png"}]})
+
+    def do_GET(self) -> None:
+        self.gets.append(dict(self.headers))
+        self.send_response(302)
+        self.send_header("Location", f"{self.cdn}/cdn/1.png")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+class _Cdn(BaseHTTPRequestHandler):
+    gets: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        self.gets.append(dict(self.headers))
+        body = png_bytes((8, 8), (1, 2, 3))
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def _send_json(handler: BaseHTTPRequestHandler, payload: object) -> None:
+    body = json.dumps(payload).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+@pytest.mark.parametrize("provider", ["openai", "azure"])
+def test_a_redirect_to_another_host_never_carries_the_key(coffee_path: Path, provider: str) -> None:
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), cls) for cls in (_Api, _Cdn)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    api, cdn = (f"http://127.0.0.1:{s.server_address[1]}" for s in servers)
+    _Api.cdn = cdn.replace("127.0.0.1", "localhost")  # same machine, another origin
+    config = ClientConfig(
+        base_url=api,
+        api_key=FAKE_KEY,
+        provider=provider,
+        azure_deployment="d",  # type: ignore[arg-type]
+    )
+    try:
+        with ImageEditClient(config) as client:
+            (variant,) = client.edit(edit_request(coffee_path)).variants
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert variant.source == "url"
+    assert variant.data == png_bytes((8, 8), (1, 2, 3))
+    assert FAKE_KEY in str(_Api.gets[-1])  # the API's own host gets it
+    assert FAKE_KEY not in str(_Cdn.gets[-1])
