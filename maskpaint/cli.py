@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from maskpaint.core.errors import MaskpaintError
+from maskpaint.server.command import COMMAND as SERVE_COMMAND
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -105,6 +106,7 @@ COMMANDS: dict[str, Command] = {
         _run_edit,
     ),
 }
+COMMANDS["serve"] = SERVE_COMMAND
 
 
 def _build_parser(name: str | None) -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from maskpaint.server._interim_models import known_models
+from maskpaint.core.models import known_models
 from maskpaint.server.edits import edit_endpoint, unauthorized
 from maskpaint.server.faults import Fault, error_body
 from maskpaint.server.results import NOTE
@@ -87,7 +87,7 @@ async def file_endpoint(request: Request) -> Response:
     return Response(stored.data, media_type=stored.media_type)
 
 
-def _from_loopback(request: Request) -> bool:
+def from_loopback(request: Request) -> bool:
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -102,7 +102,7 @@ def _control_refused() -> JSONResponse:
 
 
 async def push_faults_endpoint(request: Request) -> Response:
-    if not _from_loopback(request):
+    if not from_loopback(request):
         return _control_refused()
     try:
         payload: Any = json.loads(await request.body())
@@ -115,13 +115,13 @@ async def push_faults_endpoint(request: Request) -> Response:
 
 
 async def received_endpoint(request: Request) -> Response:
-    if not _from_loopback(request):
+    if not from_loopback(request):
         return _control_refused()
     return JSONResponse([r.to_json() for r in request.app.state.maskpaint.received])
 
 
 async def clear_endpoint(request: Request) -> Response:
-    if not _from_loopback(request):
+    if not from_loopback(request):
         return _control_refused()
     request.app.state.maskpaint.clear()
     return JSONResponse({"cleared": True})
@@ -134,6 +134,17 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(message, param=None, code=None), status)
 
 
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """A bug answers like OpenAI's 500; the traceback goes to the log, never the client."""
+    body = error_body(
+        "The server had an error while processing your request.",
+        type_="server_error",
+        param=None,
+        code=None,
+    )
+    return JSONResponse(body, 500)
+
+
 def create_app(state: ServerState) -> Starlette:
     routes = [
         Route("/v1/images/edits", edit_endpoint, methods=["POST"]),
@@ -144,7 +155,10 @@ def create_app(state: ServerState) -> Starlette:
         Route(f"{CONTROL_PREFIX}/received", received_endpoint, methods=["GET"]),
         Route(f"{CONTROL_PREFIX}/clear", clear_endpoint, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: _not_found, 405: _not_found, Exception: _server_error},
+    )
     app.state.maskpaint = state
     app.add_middleware(ApiHeaders)
     return app

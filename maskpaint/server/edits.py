@@ -19,9 +19,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from maskpaint.server import faults, results
+from maskpaint.server import codec, faults, results
 from maskpaint.server.faults import Fault
-from maskpaint.server.inpaint import variant_plan
+from maskpaint.server.inpaint import Variant, variant_plan
 from maskpaint.server.results import Rendered
 from maskpaint.server.state import ReceivedRequest, ServerState, redact_headers
 from maskpaint.server.validation import ApiProblem, EditParams, Inputs, load_inputs, parse_form
@@ -108,35 +108,41 @@ _PLAIN_FAULTS = {
 async def _answer_with_fault(
     request: Request, state: ServerState, form: FormData, fault: Fault | None
 ) -> Response:
+    kind = fault.kind if fault is not None else None
     if fault is not None and fault.kind in _PLAIN_FAULTS:
         return _PLAIN_FAULTS[fault.kind](fault)
     if fault is not None and fault.kind == "delay":
         await asyncio.sleep(fault.seconds)
-    deployment = request.path_params.get("deployment")
     try:
-        params = await parse_form(form, model_override=deployment)
+        params = await parse_form(form, model_override=request.path_params.get("deployment"))
         inputs = await run_in_threadpool(load_inputs, params)
     except ApiProblem as problem:
         return _deliver(problem.response(), fault)
     if fault is not None and fault.kind == "stream_error" and not params.stream:
         return faults.status_response(fault)
-    if params.stream:
-        events = _events(
-            state, params, inputs, broken=fault is not None and fault.kind == "stream_error"
-        )
-        if fault is None or fault.kind not in ("truncate", "slow"):
-            return StreamingResponse(events, media_type="text/event-stream")
-        body = b"".join([chunk async for chunk in events])
-        return _deliver(Response(body, media_type="text/event-stream"), fault)
+    if params.stream and kind != "chat_completion":  # a chat-style gateway ignores stream
+        return await _stream_answer(state, params, inputs, fault)
     rendered = await _render_all(state, params, inputs)
     if fault is not None and fault.kind == "chat_completion":
         body = _chat_completion(request, state, params, rendered, fault)
     else:
         items = [_image_item(request, state, params, r) for r in rendered]
         body = results.images_response(params, inputs, items)
-    if fault is not None and fault.kind == "expire_urls":
+    if kind == "expire_urls":
         state.files.expire_all()
     return _deliver(JSONResponse(body), fault)
+
+
+async def _stream_answer(
+    state: ServerState, params: EditParams, inputs: Inputs, fault: Fault | None
+) -> Response:
+    kind = fault.kind if fault is not None else None
+    events = _events(state, params, inputs, broken=kind == "stream_error")
+    if kind not in ("truncate", "slow"):
+        return StreamingResponse(events, media_type="text/event-stream")
+    # Byte-level faults need the whole body first, to cut or dribble it.
+    body = b"".join([chunk async for chunk in events])
+    return _deliver(Response(body, media_type="text/event-stream"), fault)
 
 
 def _deliver(response: Response, fault: Fault | None) -> Response:
@@ -152,19 +158,18 @@ async def _render_all(state: ServerState, params: EditParams, inputs: Inputs) ->
     if state.work_delay:
         await asyncio.sleep(state.work_delay)
 
-    def work() -> list[Rendered]:
-        rendered = []
-        for variant in variant_plan(params.n):
-            final = results.render_variant(params, inputs, variant)
-            rendered.append(results.encode_final(params, inputs, final, variant))
-        return rendered
+    def one(variant: Variant) -> Rendered:
+        final = results.render_variant(params, inputs, variant)
+        return results.encode_final(params, inputs, final, variant)
 
-    return await run_in_threadpool(work)
+    # OpenCV and zlib release the GIL: variants render side by side on the pool's threads.
+    jobs = (run_in_threadpool(one, variant) for variant in variant_plan(params.n))
+    return list(await asyncio.gather(*jobs))
 
 
 def _file_url(request: Request, state: ServerState, params: EditParams, data: bytes) -> str:
     extension = params.output_format or "png"
-    name = state.files.put(data, extension, results.codec.MEDIA_TYPES[extension])
+    name = state.files.put(data, extension, codec.media_type(extension))
     return f"{str(request.base_url).rstrip('/')}/v1/files/{name}"
 
 
@@ -193,7 +198,7 @@ def _chat_completion(
 ) -> dict[str, Any]:
     """A gateway's chat.completion answer: the images as markdown links and/or data URIs."""
     style = fault.body if fault.body in ("url", "data") else "mixed"
-    media = results.codec.MEDIA_TYPES[params.output_format or "png"]
+    media = codec.media_type(params.output_format or "png")
     lines = [f"Here are your edited images ({results.NOTE})."]
     for index, image in enumerate(rendered):
         as_url = style == "url" or (style == "mixed" and index % 2 == 0)

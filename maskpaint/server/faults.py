@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
@@ -66,12 +67,13 @@ class Fault:
         object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "headers": dict(self.headers)}
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**values, "headers": dict(self.headers)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
         """A fault from the control endpoint's JSON; unknown keys are an error, not ignored."""
-        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         return cls(**data)
@@ -132,12 +134,14 @@ _HTML_PAGE = """<html>
 </body>
 </html>
 """
-_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
 
 
 def html_response(fault: Fault) -> Response:
     """A reverse proxy's error page, as nginx in front of an API sends it."""
-    reason = _REASONS.get(fault.status, "Error")
+    try:
+        reason = HTTPStatus(fault.status).phrase
+    except ValueError:
+        reason = "Error"
     page = (
         fault.body
         if isinstance(fault.body, str)

@@ -14,15 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from maskpaint.core.models import parse_size
 from maskpaint.server import codec, inpaint
-from maskpaint.server._interim_models import parse_size
 from maskpaint.server.inpaint import Variant
 from maskpaint.server.validation import EditParams, Inputs, describe
 
 #: Said by a header on every answer and by `revised_prompt` on every image.
 NOTE = "classical inpainting; the prompt is ignored"
 #: Output tokens per 1024x1024 image by quality (OpenAI's published GPT image figures).
-_OUTPUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160}
+_OUTPUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "xhigh": 6240, "max": 8320}
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,9 @@ def usage(params: EditParams, inputs: Inputs, images_out: int) -> dict[str, Any]
     text = max(1, math.ceil(len(params.prompt) / 4))
     image = sum(_image_tokens(w, h) for w, h in inputs.sizes)
     width, height = output_size(params, inputs)
-    per_image = _OUTPUT_TOKENS[describe(params)["quality"]] * width * height / (1024 * 1024)
+    per_image = (
+        _OUTPUT_TOKENS.get(describe(params)["quality"], 1056) * width * height / (1024 * 1024)
+    )
     output = images_out * max(1, round(per_image))
     return {
         "input_tokens": text + image,

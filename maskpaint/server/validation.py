@@ -15,9 +15,9 @@ import numpy as np
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse
 
-from maskpaint.core.request import DEFAULT_MODEL, ImageFile
+from maskpaint.core.models import MB, ModelSpec, get_model
+from maskpaint.core.request import DEFAULT_MODEL, OPTIONAL_FIELDS, ImageFile
 from maskpaint.server import codec
-from maskpaint.server._interim_models import ModelSpec, get_model
 from maskpaint.server.faults import error_body
 from maskpaint.server.inpaint import edit_region
 
@@ -229,16 +229,27 @@ def _check_images(files: Iterable[tuple[str, ImageFile]], spec: ModelSpec) -> tu
         )
     for image in images:
         _check_mime("image", image)
+        _check_bytes("image", image, spec.image_max_bytes, spec)
     return images
 
 
-def _check_choices(fields: dict[str, str], spec: ModelSpec) -> None:
-    if "response_format" in fields and not spec.accepts("response_format"):
+def _check_bytes(name: str, part: ImageFile, limit: int, spec: ModelSpec) -> None:
+    if len(part.data) >= limit:
         raise ApiProblem(
-            "Unknown parameter: 'response_format'.",
-            param="response_format",
-            code="unknown_parameter",
+            f"Invalid file '{name}': file too large ({len(part.data) / MB:.1f} MB). "
+            f"{spec.name} takes files smaller than {limit // MB} MB.",
+            param=name,
+            code="file_too_large",
         )
+
+
+def _check_choices(fields: dict[str, str], spec: ModelSpec) -> None:
+    # OpenAI refuses what a model does not take (response_format on GPT image models,
+    # input_fidelity on gpt-image-2); gateways and unknown models are left lenient.
+    strict = spec.known and spec.provider == "OpenAI"
+    for name in sorted(OPTIONAL_FIELDS & fields.keys()):
+        if not spec.accepts(name) and (strict or name == "response_format"):
+            raise ApiProblem(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
     for name, allowed in _choices(spec).items():
         value = fields.get(name)
         if value is not None and allowed and value not in allowed:
@@ -256,7 +267,7 @@ def _check_size(fields: dict[str, str], spec: ModelSpec) -> str | None:
     size = fields.get("size")
     if size is None or spec.size_problem(size) is None:
         return size
-    if getattr(spec, "size_rule", None) is None:
+    if spec.size_rule is None:
         raise _invalid_value("size", size, spec.sizes)
     raise ApiProblem(
         f"Invalid value: '{size}'. {spec.size_problem(size)}", param="size", code="invalid_value"
@@ -285,6 +296,7 @@ async def parse_form(form: FormData, model_override: str | None = None) -> EditP
     masks = [part for name, part in files if name == "mask"]
     for mask in masks:
         _check_mime("mask", mask)
+        _check_bytes("mask", mask, spec.mask_max_bytes, spec)
     _check_choices(fields, spec)
     n = _integer(fields, "n", 1, spec.n_max)
     compression = _integer(fields, "output_compression", 0, 100)
@@ -332,6 +344,14 @@ def load_inputs(params: EditParams) -> Inputs:
     decoded = [_decode_image(part, i) for i, part in enumerate(params.images, start=1)]
     sizes = tuple((array.shape[1], array.shape[0]) for array in decoded)
     first = decoded[0]
+    (width, height), part = sizes[0], params.images[0]
+    if get_model(params.model).square_png_only and (width != height or part.mime != "image/png"):
+        raise ApiProblem(
+            f"Invalid image: {params.model} takes one square PNG, not a {width}x{height} "
+            f"{part.mime.removeprefix('image/').upper()}.",
+            param="image",
+            code="invalid_image_format",
+        )
     mask: np.ndarray | None = None
     if params.mask is not None:
         try:
@@ -350,5 +370,5 @@ def describe(params: EditParams) -> dict[str, Any]:
     return {
         "background": "transparent" if params.background == "transparent" else "opaque",
         "output_format": params.output_format or "png",
-        "quality": params.quality if params.quality in ("low", "medium", "high") else "medium",
+        "quality": "medium" if params.quality in (None, "auto", "standard") else params.quality,
     }

@@ -186,3 +186,15 @@ def test_truncate_fault_cuts_a_stream_mid_event(local_server, sample):
                 received.extend(chunk)
     assert bytes(received).startswith(b"event: image_edit.partial_image\ndata: {")
     assert len(received) == 300
+
+
+def test_status_fault_can_fake_a_200_without_images(local_server, sample):
+    local_server.push_faults(Fault("status", 200, body={"created": 1, "data": []}))
+    response = post_edit(local_server, sample)
+    assert response.status_code == 200
+    assert response.json() == {"created": 1, "data": []}
+
+
+def test_fault_survives_the_trip_through_json():
+    fault = Fault("slow", seconds=1.5, headers={"X-Test": "1"})
+    assert Fault.from_json(json.loads(json.dumps(fault.to_json()))) == fault

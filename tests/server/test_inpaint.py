@@ -55,3 +55,18 @@ def test_partials_approach_the_final_image(sample):
 def test_resize_takes_width_then_height(sample):
     assert resize(sample.pixels, (96, 32)).shape == (32, 96, 3)
     assert resize(sample.pixels, (64, 64)) is sample.pixels
+
+
+def test_large_region_is_filled_at_reduced_scale_without_leaking_the_original(monkeypatch):
+    import maskpaint.server.inpaint as inpaint
+
+    monkeypatch.setattr(inpaint, "WORK_PIXELS", 400)  # force the scaled path on 64x64
+    image = np.zeros((64, 64, 3), dtype=np.uint8)
+    image[:, 32:] = 200
+    region = np.zeros((64, 64), dtype=bool)
+    region[20:44, 26:38] = True
+    image[region] = (255, 0, 0)  # what is under the mask must not show through
+    result = render(image, region, variant_plan(1)[0])
+    assert np.array_equal(result[~region], image[~region])
+    assert result[region][:, 0].max() < 230
+    assert result[region][:, 1].max() > 100  # the grey of the right half reaches in

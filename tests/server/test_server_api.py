@@ -8,8 +8,10 @@ import time
 
 import httpx2
 import pytest
+from starlette.requests import Request
 
 from maskpaint.server import EmbeddedServer, Fault, ReceivedRequest
+from maskpaint.server.app import from_loopback
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -159,3 +161,27 @@ def test_fault_headers_are_frozen():
     fault = Fault("status", 429, headers={"Retry-After": "1"})
     with pytest.raises(TypeError):
         fault.headers["Retry-After"] = "2"  # type: ignore[index]
+
+
+def test_control_api_only_trusts_loopback_clients():
+    def request_from(host):
+        return Request({"type": "http", "client": (host, 40000), "headers": []})
+
+    assert from_loopback(request_from("127.0.0.1"))
+    assert from_loopback(request_from("::1"))
+    assert not from_loopback(request_from("192.168.1.20"))
+    assert not from_loopback(request_from("testclient"))
+
+
+def test_html_fault_names_the_status_like_a_proxy(local_server, sample):
+    local_server.push_faults(Fault("html", 503))
+    response = post(local_server, sample)
+    assert response.status_code == 503
+    assert "<title>503 Service Unavailable</title>" in response.text
+
+
+def test_chat_completion_fault_answers_json_even_to_a_stream_request(local_server, sample):
+    local_server.push_faults(Fault("chat_completion", body="data"))
+    response = post(local_server, sample, stream="true")
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["object"] == "chat.completion"

@@ -157,3 +157,51 @@ def test_palette_mask_with_a_transparent_entry_counts_as_alpha(local_server, sam
     palette.save(buffer, "PNG", transparency=0)
     files = [sample.parts(mask=False)[0], ("mask", ("mask.png", buffer.getvalue(), "image/png"))]
     assert post(local_server, {"prompt": "p"}, files).status_code == 200
+
+
+def test_field_an_openai_model_does_not_take_is_an_unknown_parameter(local_server, sample):
+    data = {"prompt": "p", "model": "gpt-image-2", "input_fidelity": "high"}
+    response = post(local_server, data, sample.parts())
+    assert_error(response, 400, "input_fidelity", "unknown_parameter", "'input_fidelity'")
+
+
+def test_gpt_image_2_takes_free_sizes_within_its_rules(local_server, sample):
+    data = {"prompt": "p", "model": "gpt-image-2", "size": "1536x864"}
+    assert post(local_server, data, sample.parts()).json()["size"] == "1536x864"
+    data["size"] = "1000x1000"
+    response = post(local_server, data, sample.parts())
+    assert_error(response, 400, "size", "invalid_value", "multiples of 16")
+
+
+def test_gateway_model_is_lenient_about_fields_it_does_not_document(local_server, sample):
+    data = {"prompt": "p", "model": "flux-kontext-pro", "quality": "high"}
+    assert post(local_server, data, sample.parts()).status_code == 200
+
+
+def test_stream_on_a_gateway_model_without_streaming_is_refused(local_server, sample):
+    data = {"prompt": "p", "model": "flux-kontext-pro", "stream": "true"}
+    response = post(local_server, data, sample.parts())
+    assert_error(response, 400, "stream", "invalid_value", "Streaming is not supported")
+
+
+def test_unknown_model_is_served_with_the_universal_fields(local_server, sample):
+    data = {"prompt": "p", "model": "my-own-model", "n": "2", "size": "640x480"}
+    body = post(local_server, data, sample.parts()).json()
+    assert len(body["data"]) == 2
+    assert body["size"] == "640x480"
+
+
+def test_dall_e_2_takes_only_a_square_png(local_server):
+    wide = png_bytes(np.zeros((32, 48, 3), dtype=np.uint8))
+    data = {"prompt": "p", "model": "dall-e-2", "response_format": "b64_json"}
+    response = post(local_server, data, [("image", ("wide.png", wide, "image/png"))])
+    assert_error(response, 400, "image", "invalid_image_format", "not a 48x32 PNG")
+
+
+def test_image_over_the_models_byte_limit_is_refused(local_server):
+    noise = np.random.default_rng(1).integers(0, 255, (1200, 1200, 3), dtype=np.uint8)
+    big = png_bytes(noise)
+    assert len(big) > 4 * 1024 * 1024
+    data = {"prompt": "p", "model": "dall-e-2"}
+    response = post(local_server, data, [("image", ("big.png", big, "image/png"))])
+    assert_error(response, 400, "image", "file_too_large", "smaller than 4 MB")
