@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from maskpaint.server import EmbeddedServer, Fault
 
 from maskpaint.core.api import (
     ApiError,
@@ -30,6 +29,7 @@ from maskpaint.core.api import (
     ServerError,
     TimedOut,
 )
+from maskpaint.server import EmbeddedServer, Fault
 from tests.core.api_support import FAKE_KEY, b64, edit_request
 
 
@@ -275,6 +275,14 @@ def test_nothing_listens_is_a_connection_failure_after_retries(coffee_path: Path
     assert "Could not connect" in info.value.user_message
 
 
+def _server_has_a_request(server: EmbeddedServer) -> bool:
+    """Bounded wait (not a timing check) until the server has recorded a request."""
+    deadline = time.monotonic() + 10
+    while not server.received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return bool(server.received)
+
+
 def _cancel_when(event: threading.Event, token: CancelToken, stamps: list[float]) -> None:
     event.wait(30)
     stamps.append(time.monotonic())
@@ -309,13 +317,14 @@ def test_cancel_while_waiting_returns_within_a_second(
     local_server: EmbeddedServer, coffee_path: Path
 ) -> None:
     local_server.push_faults(Fault(kind="delay", seconds=30))
-    token, waiting, stamps = CancelToken(), threading.Event(), []
+    token, working, stamps = CancelToken(), threading.Event(), []
 
     def on_progress(progress: Progress) -> None:
-        if progress.phase == "waiting":
-            waiting.set()
+        # Cancel once the server holds the whole request (so no record of it comes late).
+        if progress.phase == "waiting" and _server_has_a_request(local_server):
+            working.set()
 
-    canceller = threading.Thread(target=_cancel_when, args=(waiting, token, stamps))
+    canceller = threading.Thread(target=_cancel_when, args=(working, token, stamps))
     canceller.start()
     with _client(local_server) as client, pytest.raises(Cancelled):
         client.edit(edit_request(coffee_path), on_progress=on_progress, cancel=token)
@@ -330,8 +339,8 @@ def test_a_token_cancelled_before_the_edit_sends_nothing(
     token = CancelToken()
     token.cancel()
     with _client(local_server) as client, pytest.raises(Cancelled):
-        client.edit(edit_request(coffee_path), cancel=token)
-    assert local_server.received == []
+        client.edit(edit_request(coffee_path, user="never-sent"), cancel=token)
+    assert all(r.fields.get("user") != "never-sent" for r in local_server.received)
 
 
 def test_the_key_is_in_no_error_text_repr_or_log(
