@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx2
 
@@ -268,7 +268,9 @@ class ImageEditClient:
         body = encode_form(request)
         headers = {**self.config.headers(), **body.headers}
         progress.start_upload(body.length)
-        log.info("POST %s (%s, %d bytes)", self.config.edits_url, request.model, body.length)
+        log.info(
+            "POST %s (%s, %d bytes)", _loggable(self.config.edits_url), request.model, body.length
+        )
         try:
             async with self._client().stream(
                 "POST",
@@ -438,6 +440,14 @@ def _result(
         retries=retries,
         notes=tuple(notes),
     )
+
+
+def _loggable(url: str) -> str:
+    """The URL without any user:password@ part, which some gateway URLs carry."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _nothing() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +125,18 @@ def test_stream_lines_of_several_megabytes_are_read(
     (variant,) = result.variants
     assert len(variant.data) * 4 // 3 > 3_000_000  # one SSE data line of over 3 MB
     assert pixel(variant.data, (5, 5)) == noise.getpixel((5, 5))
+
+
+def test_a_client_made_on_one_thread_edits_on_another(
+    local_server: EmbeddedServer, coffee_path: Path
+) -> None:
+    """The GUI builds the client on its main thread and edits from a worker thread."""
+    client = ImageEditClient(ClientConfig(base_url=local_server.base_url))
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(client.edit(edit_request(coffee_path))))
+    worker.start()
+    worker.join(60)
+    client.edit(edit_request(coffee_path))  # and back on this thread, same connection pool
+    client.close()
+    assert len(results) == 1
+    assert len(local_server.received) == 2

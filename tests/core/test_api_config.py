@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from maskpaint.core.api import ClientConfig
+from maskpaint.core.api import ClientConfig, _loggable
 from maskpaint.core.transport import retry_after_seconds, retry_delay
 from tests.core.api_support import FAKE_KEY
 
@@ -115,3 +115,9 @@ def test_retry_after_is_honoured_up_to_two_minutes() -> None:
     assert retry_delay(0, 7.0) == 7.0
     assert retry_delay(0, 120.0) == 120.0
     assert retry_delay(0, 600.0) <= 0.5  # absurd waits fall back to the backoff
+
+
+def test_logged_urls_drop_credentials() -> None:
+    assert _loggable("https://user:pw@gw.example:8443/v1/images/edits") == (
+        "https://gw.example:8443/v1/images/edits"
+    )
