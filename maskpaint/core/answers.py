@@ -33,7 +33,7 @@ _IMAGE_URL = re.compile(r"https?://\S+?\.(?:png|jpe?g|webp)(?:\?\S*)?(?=[\s)\"']
 
 
 def image_format(data: bytes) -> str | None:
-    """ "png", "jpeg" or "webp" from the magic bytes; None for anything else."""
+    """The format as "png", "jpeg" or "webp" from the magic bytes; None for anything else."""
     fmt = (sniff_format(data) or "").lower()
     return fmt if fmt in IMAGE_FORMATS else None
 
