@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtCore import QEvent, Qt, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DECODE_THREADS = 1
+MAX_PAGES = 12  # runs kept open: 12 runs of 4 results of 1536x1024 hold about 500 MB
 COMPARE_KEYS = (Qt.Key.Key_Backslash, Qt.Key.Key_Space)
 
 
@@ -124,6 +125,9 @@ class VariantsView(QWidget):
         self, run_key: str, index: int, data: bytes, fmt: str = "png", path: Path | None = None
     ) -> None:
         """The final image of variant `index` (already saved at `path` by the controller)."""
+        page = self.pages.get(run_key)
+        if page is not None and not page.finished:
+            page.ensure_tile(index).set_arrival(page.clock.elapsed() / 1000)
         self._offer(run_key, index, RAW, data, rank=FINAL_RANK)
 
     def add_variant_image(self, run_key: str, index: int, kind: str, data: bytes) -> None:
@@ -178,6 +182,7 @@ class VariantsView(QWidget):
     # -- pages -------------------------------------------------------------------------
 
     def _add_page(self, page: RunPage) -> None:
+        self._drop_old_pages()
         self.pages[page.run_key] = page
         self.stack.addWidget(page)
         page.tile_clicked.connect(lambda index, p=page: self._tile_clicked(p, index))
@@ -187,6 +192,18 @@ class VariantsView(QWidget):
         self.selector.insertItem(0, page.info.title(), page.run_key)
         self.selector.blockSignals(False)
         self.selector.setVisible(self.selector.count() > 1)
+
+    def _drop_old_pages(self) -> None:
+        """Keep memory bounded over a long session: beyond MAX_PAGES, the oldest finished
+        runs close (their files stay in the history, to reopen). Runs in flight never do."""
+        finished = [key for key, page in self.pages.items() if page.finished]
+        for run_key in finished[: max(0, len(self.pages) + 1 - MAX_PAGES)]:
+            page = self.pages.pop(run_key)
+            self.selector.removeItem(self.selector.findData(run_key))
+            self.stack.removeWidget(page)
+            page.deleteLater()
+            for key in [k for k in self._partial_counts if k[0] == run_key]:
+                del self._partial_counts[key]
 
     def show_page(self, run_key: str) -> None:
         page = self.pages[run_key]
@@ -306,6 +323,27 @@ class VariantsView(QWidget):
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         if page.focused is None:
             page.focus(index)
+
+    def event(self, event: QEvent) -> bool:
+        # Window-wide shortcuts (Esc = Cancel, digits, Ctrl+0 on the canvas) must not
+        # steal the keys this view answers while it has the focus.
+        if event.type() == QEvent.Type.ShortcutOverride and self._handles(cast(QKeyEvent, event)):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _handles(self, event: QKeyEvent) -> bool:
+        page = self.current_page()
+        if page is None:
+            return False
+        key, modifiers = event.key(), event.modifiers()
+        if key == Qt.Key.Key_0 and modifiers & Qt.KeyboardModifier.ControlModifier:
+            return True
+        if modifiers & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        if key == Qt.Key.Key_Escape:
+            return page.focused is not None
+        return key in COMPARE_KEYS or Qt.Key.Key_0 <= key <= Qt.Key.Key_9
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         page = self.current_page()
