@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.imageio import EncodeFormat, encode, open_image, sniff_format
 
 FILTERS: dict[str, EncodeFormat] = {
@@ -20,6 +21,10 @@ _BY_SUFFIX: dict[str, EncodeFormat] = {
     ".webp": "WEBP",
 }
 _SUFFIX = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
+
+
+class SaveError(MaskpaintError):
+    """A variant could not be written where the designer asked."""
 
 
 def ask_save_path(parent: QWidget, stem: str) -> tuple[Path, EncodeFormat] | None:
@@ -44,5 +49,12 @@ def save_variant(data: bytes, path: Path, fmt: EncodeFormat) -> Path:
         payload = data
     else:
         payload = encode(open_image(data).image, fmt)
-    path.write_bytes(payload)
+    try:
+        path.write_bytes(payload)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise SaveError(
+            f"Could not save {path.name} ({reason}); choose another folder or free some space.",
+            detail=repr(error),
+        ) from error
     return path

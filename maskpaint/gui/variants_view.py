@@ -244,7 +244,17 @@ class VariantsView(QWidget):
 
     def _offer(self, run_key: str, index: int, kind: str, data: bytes, rank: int) -> None:
         if self._tile(run_key, index) is not None:
-            self._decode(data, self._offer_to(run_key, index, kind, rank))
+            self._decode(
+                data,
+                self._offer_to(run_key, index, kind, rank),
+                lambda error: self._undecodable(run_key, index, error),
+            )
+
+    def _undecodable(self, run_key: str, index: int, error: BaseException) -> None:
+        tile = self._tile(run_key, index)
+        if tile is not None and tile.current_image() is None:
+            tile.set_placeholder("cannot show this image\n(it is saved in the history folder)")
+        self._failed(error)
 
     def _offer_to(
         self, run_key: str, index: int, kind: str, rank: int
@@ -256,22 +266,32 @@ class VariantsView(QWidget):
 
         return offer
 
-    def _decode(self, source: bytes | Path, done: Callable[[QImage, bytes], None]) -> None:
+    def _decode(
+        self,
+        source: bytes | Path,
+        done: Callable[[QImage, bytes], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """Read (a history file) and decode on a worker; `done(image, bytes)` on the GUI thread."""
 
         def work(context: JobContext) -> tuple[QImage, bytes]:
             data = source.read_bytes() if isinstance(source, Path) else source
             return decode_image(data), data
 
-        self._run(work, lambda result: done(*result))
+        self._run(work, lambda result: done(*result), failed)
 
-    def _run(self, fn: Callable[[JobContext], Any], done: Callable[[Any], None]) -> None:
+    def _run(
+        self,
+        fn: Callable[[JobContext], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         holder: list[Job[Any]] = []  # finished may come before run_in_background returns
         job = run_in_background(
             fn,
             name="variants",
             on_success=done,
-            on_failure=self._failed,
+            on_failure=failed or self._failed,
             on_finished=lambda: self._jobs.difference_update(holder),
             pool=self._pool,
         )

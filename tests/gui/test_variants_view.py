@@ -370,3 +370,24 @@ def test_old_finished_runs_close_but_runs_in_flight_stay(qtbot, view, monkeypatc
     settle(qtbot, view)
     assert set(view.pages) == {"flying", "run-2", "run-3"}
     assert view.selector.count() == 3
+
+
+def test_bytes_that_are_no_image_say_so_in_their_tile(qtbot, view):
+    page = view.begin_run("run-a", png(RED), 2, None)
+    view.add_variant("run-a", 0, png(BLUE), "png", None)
+    with qtbot.waitSignal(view.problem) as problem:
+        view.add_variant("run-a", 1, b"<html>gateway error</html>", "png", None)
+    settle(qtbot, view)
+    assert "cannot show this image" in page.variants[1].canvas.placeholder
+    assert problem.args[0].endswith(".")  # a sentence for the banner, no traceback
+    assert center_color(page.variants[0]) == BLUE
+
+
+def test_save_as_to_a_folder_that_cannot_be_written_says_why(qtbot, view, tmp_path, monkeypatch):
+    page = start(qtbot, view)
+    target = tmp_path / "missing-folder" / "variant.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    with qtbot.waitSignal(view.problem) as problem:
+        qtbot.mouseClick(page.variants[0].buttons["save"], Qt.MouseButton.LeftButton)
+    assert problem.args[0].startswith("Could not save variant.png")
+    assert not target.exists()
