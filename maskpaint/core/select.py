@@ -9,6 +9,7 @@ so a GUI button is one call. Grow, shrink and feather are on `Mask` already.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Literal
 
 import cv2
@@ -30,9 +31,12 @@ GRABCUT_MARGIN = 0.25
 
 
 def magic_wand(
-    image_rgb: np.ndarray, x: int, y: int, tolerance: int, contiguous: bool = True
+    image_rgb: np.ndarray, x: float, y: float, tolerance: int, contiguous: bool = True
 ) -> np.ndarray:
     """Pixels whose colour is within `tolerance` (0..255, per channel) of the pixel at (x, y).
+
+    (x, y) are image coordinates as the mask uses them: the pixel under a pointer at
+    (12.7, 3.2) is (12, 3).
 
     Contiguous: only those connected to (x, y) (4-neighbours, so a diagonal touch does not
     leak into the next region); otherwise every such pixel of the image. The contiguous
@@ -42,6 +46,7 @@ def magic_wand(
     height, width = rgb.shape[:2]
     if not (0 <= x < width and 0 <= y < height):
         raise ValueError(f"({x}, {y}) is outside the {width}x{height} image")
+    x, y = math.floor(x), math.floor(y)
     tolerance = min(max(int(tolerance), 0), 255)
     if not contiguous:
         distance = np.abs(rgb.astype(np.int16) - rgb[y, x].astype(np.int16)).max(axis=2)

@@ -63,6 +63,12 @@ def test_contiguous_selection_is_part_of_the_global_one():
         assert near[30, 40] and not (near & ~everywhere).any()
 
 
+def test_magic_wand_takes_the_pixel_under_a_pointer_position():
+    image = two_colour_image()
+    assert np.array_equal(magic_wand(image, 29.9, 29.9, 0), magic_wand(image, 29, 29, 0))
+    assert not selected(magic_wand(image, 30.0, 29.9, 0))[15, 15]  # blue, not the square
+
+
 def test_magic_wand_ignores_alpha():
     image = two_colour_image()
     rgba = np.dstack([image, np.full((60, 100), 7, np.uint8)])
