@@ -24,7 +24,7 @@ from maskpaint.core.models import known_models
 from maskpaint.server.edits import edit_endpoint, unauthorized
 from maskpaint.server.faults import Fault, error_body
 from maskpaint.server.results import NOTE
-from maskpaint.server.state import ReceivedRequest, ServerState, redact_headers
+from maskpaint.server.state import ServerState
 
 CONTROL_PREFIX = "/__maskpaint__"
 
@@ -56,14 +56,13 @@ class ApiHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _record(request: Request, arrived: float) -> None:
+def _record(request: Request) -> None:
     state: ServerState = request.app.state.maskpaint
-    headers = redact_headers(request.headers.items())
-    state.record(ReceivedRequest(arrived, request.url.path, request.method, {}, {}, headers))
+    state.arrived(request.url.path, request.method, request.headers.items())
 
 
 async def models_endpoint(request: Request) -> Response:
-    _record(request, time.time())
+    _record(request)
     if not request.app.state.maskpaint.authorized(request.headers):
         return unauthorized()
     data = [
@@ -75,7 +74,7 @@ async def models_endpoint(request: Request) -> Response:
 
 async def file_endpoint(request: Request) -> Response:
     """An image answered as a URL; gone after an hour or after an `expire_urls` fault."""
-    _record(request, time.time())
+    _record(request)
     stored = request.app.state.maskpaint.files.get(request.path_params["name"])
     if stored is None:
         return JSONResponse(

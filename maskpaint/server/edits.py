@@ -23,7 +23,7 @@ from maskpaint.server import codec, faults, results
 from maskpaint.server.faults import Fault
 from maskpaint.server.inpaint import Variant, variant_plan
 from maskpaint.server.results import Rendered
-from maskpaint.server.state import ReceivedRequest, ServerState, redact_headers
+from maskpaint.server.state import ServerState
 from maskpaint.server.validation import ApiProblem, EditParams, Inputs, load_inputs, parse_form
 
 MAX_FILES = 64  # 16 images and a mask, with room for the API's own "too many" error
@@ -73,24 +73,15 @@ async def _read_form(request: Request) -> FormData:
 
 async def edit_endpoint(request: Request) -> Response:
     state: ServerState = request.app.state.maskpaint
-    arrived = time.time()
-    headers = redact_headers(request.headers.items())
-
-    def record(fields: dict[str, str], files: dict[str, tuple[str, str, int]]) -> None:
-        state.record(
-            ReceivedRequest(arrived, request.url.path, request.method, fields, files, headers)
-        )
-
+    arrival = state.arrived(request.url.path, request.method, request.headers.items())
     if not state.authorized(request.headers):
-        record({}, {})
         return unauthorized()
     try:
         form = await _read_form(request)
     except ApiProblem as problem:
-        record({}, {})
         return problem.response()
     try:
-        record(*_summarize(form))
+        state.parsed(arrival, *_summarize(form))
         return await _answer_with_fault(request, state, form, state.next_fault())
     finally:
         await form.close()
