@@ -30,7 +30,11 @@ CONTROL_PREFIX = "/__maskpaint__"
 
 
 class ApiHeaders:
-    """Adds what every OpenAI answer carries (x-request-id, processing time) and our note."""
+    """Adds what every OpenAI answer carries (x-request-id, processing time) and our note.
+
+    These are defaults: a header the response already has (a fault's own x-request-id)
+    is kept as the only value, as a client would see it from the real API.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -45,12 +49,15 @@ class ApiHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 elapsed = str(int((time.monotonic() - started) * 1000)).encode()
-                extra = [
+                defaults = [
                     (b"x-request-id", request_id),
                     (b"openai-processing-ms", elapsed),
                     (b"x-maskpaint-note", NOTE.encode()),
                 ]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = [(name, value) for name, value in defaults if name not in present]
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
