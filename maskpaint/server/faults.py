@@ -31,6 +31,7 @@ FaultKind = Literal[
     "empty",
     "expire_urls",
     "stream_error",
+    "generation_events",
     "chat_completion",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -50,6 +51,8 @@ class Fault:
     garbage: 200 with bytes that are not JSON. empty: 200 with an empty body.
     expire_urls: answer normally, but every file URL (these included) is already gone.
     stream_error: in a stream, one partial image then an in-stream error event.
+    generation_events: a stream of image_generation.* events instead of image_edit.*, as
+    some gateways send for edits; a request without stream=true is answered normally.
     chat_completion: a gateway's chat.completion body holding the images as markdown;
     `body` picks "url" links, "data" URIs, or "mixed" (the default, alternating).
     """
