@@ -7,7 +7,6 @@ processes POST /__maskpaint__/faults, GET /__maskpaint__/received, POST /__maskp
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 import time
@@ -20,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from maskpaint.core.api_config import is_loopback
 from maskpaint.core.models import known_models
 from maskpaint.server.edits import edit_endpoint, unauthorized
 from maskpaint.server.faults import Fault, error_body
@@ -94,11 +94,7 @@ async def file_endpoint(request: Request) -> Response:
 
 
 def from_loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(request.client.host if request.client else "")
 
 
 def _control_refused() -> JSONResponse:

@@ -174,6 +174,7 @@ def test_control_api_only_trusts_loopback_clients():
 
     assert from_loopback(request_from("127.0.0.1"))
     assert from_loopback(request_from("::1"))
+    assert from_loopback(request_from("::ffff:127.0.0.1"))  # IPv4 on a dual-stack socket
     assert not from_loopback(request_from("192.168.1.20"))
     assert not from_loopback(request_from("testclient"))
 
