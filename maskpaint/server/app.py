@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from maskpaint.core.api_config import is_loopback
 from maskpaint.core.models import known_models
 from maskpaint.server.edits import edit_endpoint, unauthorized
-from maskpaint.server.faults import Fault, error_body
+from maskpaint.server.faults import Fault, default_error_body, error_body
 from maskpaint.server.results import NOTE
 from maskpaint.server.state import ServerState
 
@@ -138,13 +138,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     """A bug answers like OpenAI's 500; the traceback goes to the log, never the client."""
-    body = error_body(
-        "The server had an error while processing your request.",
-        type_="server_error",
-        param=None,
-        code=None,
-    )
-    return JSONResponse(body, 500)
+    return JSONResponse(default_error_body(500), 500)
 
 
 def create_app(state: ServerState) -> Starlette:

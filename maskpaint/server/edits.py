@@ -250,10 +250,4 @@ async def _events(
 
 
 def _stream_error() -> bytes:
-    body = faults.error_body(
-        "The server had an error while processing your request.",
-        type_="server_error",
-        param=None,
-        code="server_error",
-    )
-    return results.sse("error", body)
+    return results.sse("error", faults.default_error_body(500))

@@ -100,3 +100,9 @@ def test_generation_events_fault_streams_image_generation_events(local_server, s
         validate(schema, payload)
     local_server.push_faults(Fault("generation_events"))
     validate("ImagesResponse", post(local_server, sample).json())  # not a stream: as usual
+
+
+def test_an_in_stream_error_says_what_the_servers_500_says(local_server, sample):
+    local_server.push_faults(Fault("stream_error"), Fault("status", 500))
+    events = sse_events(post(local_server, sample, stream="true", partial_images=1).text)
+    assert json.loads(events[-1][1]) == post(local_server, sample).json()
