@@ -281,14 +281,10 @@ def _fix_readable_image(
 ) -> tuple[ImageFile, ImageFile | None]:
     reason = _png_reason(index, facts, spec, has_mask)
     if reason is not None:
-        fmt = facts.format.upper()
-        if found.should_fix(
-            f"{_name(index, image)} is {fmt} but {reason}; convert it to PNG.", "image"
-        ):
-            found.fixed(
-                f"{_name(index, image)} was {fmt}; it was re-encoded as PNG because {reason}."
-            )
+        name, fmt = _name(index, image), facts.format.upper()
+        if found.should_fix(f"{name} is {fmt} but {reason}; convert it to PNG.", "image"):
             image = _as_png(image, _open(index, image).image)
+            found.fixed(f"{name} was {fmt}; it was re-encoded as PNG because {reason}.")
     scaled_mask = None
     if len(image.data) >= spec.image_max_bytes:
         image, scaled_mask = _shrink(index, image, spec, found, mask_to_scale)
