@@ -232,6 +232,24 @@ def image_size(data: bytes) -> tuple[int, int]:
     return _parse_header(data, fmt, "The file").size
 
 
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation tag from the header alone: 1 is upright, 5-8 swap the sides.
+
+    open_image turns photos upright, so anything that compares sizes with what the user
+    sees (a mask painted on the upright photo) must know whether the file is stored
+    sideways.
+    """
+    fmt = sniff_format(data)
+    Image.init()
+    if fmt is None or fmt not in Image.OPEN:
+        return 1
+    try:
+        value = _parse_header(data, fmt, "The file").getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # unreadable metadata never blocks an image that otherwise opens
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
 def to_rgba_array(image: Image.Image) -> np.ndarray:
     """A writable (h, w, 4) uint8 copy of the image, alpha 255 where it had none."""
     return np.array(normalize(image).convert("RGBA"), dtype=np.uint8)

@@ -73,8 +73,9 @@ class _Facts:
     """What an image's header says: enough to judge it without decoding."""
 
     format: str  # lower-case, as models.py names them: png, jpeg, webp, gif, ...
-    width: int
+    width: int  # upright, as the user sees and paints it (EXIF orientation applied)
     height: int
+    rotated: bool  # stored sideways or flipped, with an EXIF orientation to undo it
 
 
 def _facts(data: bytes) -> _Facts | None:
@@ -82,7 +83,11 @@ def _facts(data: bytes) -> _Facts | None:
         width, height = imageio.image_size(data)
     except ImageError:
         return None
-    return _Facts(str(imageio.sniff_format(data)).lower(), width, height)
+    orientation = imageio.exif_orientation(data)
+    if orientation >= 5:  # 5-8 turn the picture by a quarter: the sides swap
+        width, height = height, width
+    fmt = str(imageio.sniff_format(data)).lower()
+    return _Facts(fmt, width, height, rotated=orientation != 1)
 
 
 def preflight(request: EditRequest, *, apply_fixes: bool = True) -> PreflightReport:
@@ -301,6 +306,8 @@ def _png_reason(index: int, facts: _Facts, spec: ModelSpec, has_mask: bool) -> s
     """Why this image must become a PNG, or None when it can go as it is."""
     if facts.format not in spec.image_formats:
         return f"{spec.name} takes {one_of(spec.image_formats)} images"
+    if facts.rotated:
+        return "it is stored sideways with a camera rotation tag, and is sent upright as shown"
     if index == 0 and has_mask and facts.format != "png":
         return "the image a mask applies to should be a PNG like the mask"
     return None

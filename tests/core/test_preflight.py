@@ -303,3 +303,29 @@ def test_a_jpeg_for_dall_e_2_is_reencoded_then_scaled_and_both_fixes_are_reporte
     assert sent.mime == "image/png" and len(sent.data) < 4 * 1024 * 1024
     with Image.open(io.BytesIO(sent.data)) as img:
         assert img.format == "PNG" and img.width == img.height < 1200
+
+
+def test_a_sideways_phone_photo_is_judged_and_sent_upright() -> None:
+    """Stored 40x20 with EXIF orientation 6: the user sees and paints a 20x40 photo."""
+    photo = ImageFile(oddimages.rotated_jpeg(6), "phone.jpg", "image/jpeg")
+    report = preflight(_request(images=(photo,), mask=_mask(20, 40)))
+    assert report.ok, _messages(report)
+    assert any("upright" in fix.message for fix in report.fixes)
+    sent = Image.open(io.BytesIO(report.request.images[0].data))
+    assert (sent.format, sent.size) == ("PNG", (20, 40))
+    assert report.request.images[0].mime == "image/png"
+
+
+def test_a_mask_of_the_stored_sideways_size_is_reported_with_the_upright_size() -> None:
+    photo = ImageFile(oddimages.rotated_jpeg(6), "phone.jpg", "image/jpeg")
+    report = preflight(_request(images=(photo,), mask=_mask(40, 20)))
+    assert not report.ok
+    assert "40x20" in _messages(report) and "20x40" in _messages(report)
+
+
+def test_exif_orientation_reads_the_header_only() -> None:
+    from maskpaint.core.imageio import exif_orientation
+
+    assert [exif_orientation(oddimages.rotated_jpeg(o)) for o in (1, 3, 6, 8)] == [1, 3, 6, 8]
+    assert exif_orientation(_png().data) == 1
+    assert exif_orientation(b"not an image") == 1
