@@ -51,8 +51,10 @@ _KIND = "maskpaint-session"
 _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 _MIMES = ("image/png", "image/jpeg", "image/webp")
 _REFERENCE = re.compile(r"references/\d{2}-[A-Za-z0-9._-]{1,80}")
-#: Text parts are small; a declared size above this is a damaged or hostile file.
+#: Declared sizes above these mean a damaged or hostile file (a zip bomb): text parts are
+#: small, and the largest photo imageio opens (268 MP) is far below 1 GiB as PNG or JPEG.
 _MAX_TEXT_BYTES = 16 * 1024 * 1024
+_MAX_IMAGE_BYTES = 1024 * 1024 * 1024
 #: zlib level for mask.png: autosave runs every 30 s, and level 1 already shrinks a
 #: mostly empty mask to almost nothing.
 _MASK_COMPRESS_LEVEL = 1
@@ -234,10 +236,10 @@ class _Parts:
             detail=detail,
         )
 
-    def read(self, entry: str, limit: int | None = None) -> bytes:
+    def read(self, entry: str, limit: int = _MAX_IMAGE_BYTES) -> bytes:
         if entry not in self.names:
             raise self.damaged(f"{entry} is missing")
-        if limit is not None and self.archive.getinfo(entry).file_size > limit:
+        if self.archive.getinfo(entry).file_size > limit:
             raise self.damaged(f"{entry} is too large")
         try:
             return self.archive.read(entry)

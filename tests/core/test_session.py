@@ -62,7 +62,7 @@ def rezip(path: Path, changes: dict[str, bytes | None]) -> None:
             entries.pop(name, None)
         else:
             entries[name] = data
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
 
@@ -247,6 +247,12 @@ def test_wrong_types_in_runs_are_refused(saved: tuple[Path, SessionState]) -> No
     path, _ = saved
     rezip(path, {"runs.json": b'{"runs": [1, 2], "unseen": [], "lineage": {}}'})
     assert "'runs' holds something other than run ids" in error_of(path)
+
+
+def test_zip_bomb_part_is_refused_before_unpacking(saved: tuple[Path, SessionState]) -> None:
+    path, _ = saved
+    rezip(path, {"prompt.txt": b"a" * (16 * 1024 * 1024 + 1)})  # deflated: 16 kB on disk
+    assert "(prompt.txt is too large)" in error_of(path)
 
 
 # -- zip-slip --------------------------------------------------------------------------
