@@ -1,0 +1,19 @@
+"""The Qt binding itself: guards against a PySide6 build that would crash the app."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def test_qt_calls_that_return_nothing_keep_none_alive(qtbot):
+    # PySide6 6.12.0 on Python 3.11 lost a reference to None per such call: a long
+    # session (or the variants view receiving big images) ended in "deallocating None".
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    before = sys.getrefcount(None)
+    for _ in range(2000):
+        widget.update()
+        QApplication.processEvents()
+    assert sys.getrefcount(None) > before - 100
