@@ -181,7 +181,8 @@ class RectangleTool(Tool):
         box = pixel_box(self._start, point)
         self._start = self._end = None
         self._document.apply(
-            lambda mask: mask.fill_rect(box, subtract=alt), "Erase rectangle" if alt else "Rectangle"
+            lambda mask: mask.fill_rect(box, subtract=alt),
+            "Erase rectangle" if alt else "Rectangle",
         )
 
     def cancel(self) -> None:
