@@ -13,7 +13,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+# The shared samples sit beside the checkout: /work/shared for /work/main, and two
+# levels further up for a worktree such as /work/wt/<name>; take the nearest.
+SAMPLES = next(
+    (
+        p / "shared" / "samples"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "samples").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "samples",
+)
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 

@@ -1,0 +1,77 @@
+"""The background-job pattern: ordering of signals, failures as data, cancellation."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QThread
+
+from maskpaint.gui.worker import JobContext, run_in_background
+
+
+def test_job_runs_off_the_gui_thread_and_reports_in_order(qtbot):
+    seen: list[object] = []
+    gui_thread = QThread.currentThread()
+    worker_threads: list[object] = []
+
+    def work(context: JobContext) -> int:
+        worker_threads.append(QThread.currentThread())
+        for step in range(3):
+            context.emit(step)
+        return 42
+
+    job = run_in_background(
+        work,
+        on_progress=seen.append,
+        on_success=lambda value: seen.append(("ok", value)),
+        on_finished=lambda: seen.append("finished"),
+    )
+    qtbot.waitUntil(lambda: job.done, timeout=5000)
+    assert seen == [0, 1, 2, ("ok", 42), "finished"]
+    assert worker_threads[0] is not gui_thread
+
+
+def test_a_failing_job_hands_its_exception_to_the_gui(qtbot):
+    failures: list[BaseException] = []
+
+    def work(context: JobContext) -> None:
+        raise ValueError("the job broke")
+
+    job = run_in_background(work, on_failure=failures.append)
+    qtbot.waitUntil(lambda: job.done, timeout=5000)
+    assert [str(f) for f in failures] == ["the job broke"]
+
+
+def test_cancel_wakes_a_blocked_job_through_its_callback(qtbot):
+    released = threading.Event()
+    started = threading.Event()
+    results: list[object] = []
+
+    def work(context: JobContext) -> str:
+        context.on_cancel(released.set)
+        started.set()
+        released.wait(10)
+        return "stopped early" if context.cancelled else "ran to the end"
+
+    job = run_in_background(work, on_success=results.append)
+    assert started.wait(5)
+    job.cancel()
+    job.cancel()  # twice is harmless
+    qtbot.waitUntil(lambda: job.done, timeout=5000)
+    assert results == ["stopped early"]
+    assert job.cancelled
+
+
+def test_on_cancel_after_cancel_runs_at_once(qtbot):
+    calls: list[str] = []
+    gate = threading.Event()
+
+    def work(context: JobContext) -> None:
+        gate.wait(5)
+        context.on_cancel(lambda: calls.append("called"))
+
+    job = run_in_background(work)
+    job.cancel()
+    gate.set()
+    qtbot.waitUntil(lambda: job.done, timeout=5000)
+    assert calls == ["called"]
