@@ -168,10 +168,10 @@ class Canvas(QAbstractScrollArea):
             bar.setSingleStep(max(1, page // 20))
             bar.setRange(0, max(0, math.ceil(content - page)))
 
-    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.viewport().update()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.fit_mode:
             self.fit()
@@ -184,7 +184,7 @@ class Canvas(QAbstractScrollArea):
         """The drawing-ready photo (tests compare what is shown against it)."""
         return self._photo
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         exposed = event.rect()
         painter = QPainter(self.viewport())
         painter.fillRect(exposed, BACKGROUND)
@@ -286,7 +286,7 @@ class Canvas(QAbstractScrollArea):
 
     # ----- input -------------------------------------------------------------------
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+    def viewportEvent(self, event: QEvent) -> bool:
         kind = event.type()
         if kind in (QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease):
             assert isinstance(event, QTabletEvent)
@@ -302,7 +302,7 @@ class Canvas(QAbstractScrollArea):
             self.hover_changed.emit(None)
         return super().viewportEvent(event)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         button = event.button()
         if button == Qt.MouseButton.MiddleButton or (
             button == Qt.MouseButton.LeftButton and self._space_down
@@ -314,7 +314,7 @@ class Canvas(QAbstractScrollArea):
             self._begin(event.position(), shift=shift, pressure=1.0, eraser_end=False)
         event.accept()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -324,7 +324,7 @@ class Canvas(QAbstractScrollArea):
         self._hover(event.position())
         event.accept()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None and event.button() in (
             Qt.MouseButton.MiddleButton,
             Qt.MouseButton.LeftButton,
@@ -336,13 +336,13 @@ class Canvas(QAbstractScrollArea):
             self._end(event.position(), alt=alt)
         event.accept()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         notches = event.angleDelta().y() / 120.0
         if notches:
             self.set_zoom(self.zoom * WHEEL_FACTOR**notches, event.position())
         event.accept()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space:
             if not event.isAutoRepeat():
                 self._space_down = True
@@ -351,7 +351,7 @@ class Canvas(QAbstractScrollArea):
             return
         super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space:
             if not event.isAutoRepeat():
                 self._space_down = False

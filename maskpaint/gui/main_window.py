@@ -112,12 +112,12 @@ class MainWindow(QMainWindow):
                 "The clipboard holds no image: copy an image or an image file, then paste again."
             )
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
         if any(url.isLocalFile() for url in mime.urls()) or mime.hasImage():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
         files = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
         if files:
@@ -218,6 +218,6 @@ class MainWindow(QMainWindow):
             return "mask.png"
         return str(self.document.path.with_name(f"{self.document.path.stem}-mask.png"))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         app_settings().setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -17,7 +18,7 @@ def stroke_pixels(canvas, points: list[QPoint], radius: float) -> np.ndarray:
     shape = canvas.document.mask.coverage.shape
     image_points = [image_point(canvas, p) for p in points]
     expected = disc(shape, *image_points[0], radius)
-    for a, b in zip(image_points, image_points[1:], strict=False):
+    for a, b in itertools.pairwise(image_points):
         expected |= capsule(shape, a, b, radius)
     return expected
 
