@@ -6,6 +6,7 @@ box is recoloured with one lookup-table slice, so no per-move work touches the w
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 
@@ -44,7 +45,7 @@ class MaskOverlay(QObject):
         """A new mask (new photo): reallocate and colour it all, once."""
         self._mask = mask
         self._buffer = NumpyQImage(mask.width, mask.height)
-        self._buffer.array[:] = self._lut[mask.coverage]
+        self._colour(mask.coverage, self._buffer.array)
 
     def refresh(self, mask: Mask, box: Box) -> None:
         """Recolour just `box` after the mask changed there."""
@@ -53,7 +54,7 @@ class MaskOverlay(QObject):
             return
         rows = slice(max(0, box.top), min(mask.height, box.bottom))
         cols = slice(max(0, box.left), min(mask.width, box.right))
-        self._buffer.array[rows, cols] = self._lut[mask.coverage[rows, cols]]
+        self._colour(mask.coverage[rows, cols], self._buffer.array[rows, cols])
 
     def draw(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
         painter.drawImage(target, self._buffer.image, source)
@@ -80,5 +81,9 @@ class MaskOverlay(QObject):
     def _restyle(self) -> None:
         self._lut = mask_only_lut() if self.mask_only else coverage_lut(self.color, self.opacity)
         if self._mask is not None:
-            self._buffer.array[:] = self._lut[self._mask.coverage]
+            self._colour(self._mask.coverage, self._buffer.array)
         self.changed.emit()
+
+    def _colour(self, coverage: np.ndarray, out: np.ndarray) -> None:
+        # Straight into the overlay: no temporary as large as the photo (8K: 133 MB).
+        np.take(self._lut, coverage, out=out, mode="clip")

@@ -1,0 +1,141 @@
+"""Canvas responsiveness: one mouse move, including the repaint it schedules, 1K vs 8K.
+
+Synthetic strokes are sent to the real main window (offscreen) as QMouseEvents; after each
+move the pending repaint is forced with processEvents(), so a row measures everything the
+user waits for. Memory: peak RSS growth after 200 strokes on the 8K photo, against the
+photo's RGBA bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import time
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from bench.table import median, percentile, print_table
+
+SIZES = {"1K": (1024, 768), "8K": (7680, 4320)}
+STROKES = 200
+MOVES_PER_STROKE = 20
+STEP = 6.0  # viewport pixels between mouse moves: a brisk hand at 100 %
+
+
+def synthetic_photo(width: int, height: int) -> Image.Image:
+    """A smooth RGB photo built without any full-size temporary bigger than one channel."""
+    channels = [
+        Image.linear_gradient("L").resize((width, height)),
+        Image.radial_gradient("L").resize((width, height)),
+        Image.linear_gradient("L").rotate(90).resize((width, height)),
+    ]
+    return Image.merge("RGB", channels)
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def send(viewport, kind: QEvent.Type, pos: QPointF, button: Qt.MouseButton) -> None:
+    held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
+    event = QMouseEvent(
+        kind,
+        pos,
+        QPointF(viewport.mapToGlobal(pos)),
+        button if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
+        held,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(viewport, event)
+
+
+def run_strokes(app: QApplication, window, rng: random.Random) -> list[float]:
+    """Paint STROKES strokes inside the visible photo; returns the time of every move."""
+    canvas = window.canvas
+    viewport = canvas.viewport()
+    left, top = canvas.to_view(0, 0).x(), canvas.to_view(0, 0).y()
+    right = min(viewport.width(), canvas.to_view(canvas.document.width, 0).x())
+    bottom = min(viewport.height(), canvas.to_view(0, canvas.document.height).y())
+    left, top = max(0.0, left) + 30, max(0.0, top) + 30
+    right, bottom = right - 30, bottom - 30
+    button = Qt.MouseButton.LeftButton
+    times: list[float] = []
+    for _ in range(STROKES):
+        x, y = rng.uniform(left, right), rng.uniform(top, bottom)
+        dx, dy = rng.choice((-STEP, STEP)), rng.uniform(-STEP, STEP)
+        send(viewport, QEvent.Type.MouseButtonPress, QPointF(x, y), button)
+        app.processEvents()
+        for _ in range(MOVES_PER_STROKE):
+            x = min(right, max(left, x + dx))
+            y = min(bottom, max(top, y + dy))
+            start = time.perf_counter()
+            send(viewport, QEvent.Type.MouseMove, QPointF(x, y), button)
+            app.processEvents()  # the repaint this move scheduled
+            times.append(time.perf_counter() - start)
+        send(viewport, QEvent.Type.MouseButtonRelease, QPointF(x, y), button)
+        app.processEvents()
+    return times
+
+
+def main() -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("MASKPAINT_HOME", str(Path("/tmp") / f"maskpaint-bench-{os.getpid()}"))
+    app = QApplication.instance() or QApplication([])
+    from maskpaint.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    window.tools.set_size(40)
+    window.tools.set_hardness(1.0)
+    app.processEvents()
+    rows = []
+    results: dict[str, list[float]] = {}
+    growth = 0
+    for name, (width, height) in SIZES.items():
+        baseline = rss_bytes()
+        load_photo(window, synthetic_photo(width, height), name)
+        window.canvas.actual_size()
+        app.processEvents()
+        times = run_strokes(app, window, random.Random(7))
+        results[name] = times
+        growth = peak_rss_bytes() - baseline
+        rows.append(
+            [
+                f"{name} ({width}×{height})",
+                len(times),
+                median(times) * 1e3,
+                percentile(times, 99) * 1e3,
+                window.document.undo_stack.count(),
+            ]
+        )
+    ratio_median = median(results["8K"]) / median(results["1K"])
+    ratio_p99 = percentile(results["8K"], 99) / percentile(results["1K"], 99)
+    rows.append(["8K / 1K", "", ratio_median, ratio_p99, ""])
+    print_table(
+        "Canvas: one mouse move incl. its repaint (100 % zoom, 40 px hard brush)",
+        ["photo", "moves", "median ms", "p99 ms", "undo steps"],
+        rows,
+    )
+    width, height = SIZES["8K"]
+    rgba = width * height * 4
+    print()
+    print_table(
+        f"Canvas memory after {STROKES} strokes on the 8K photo",
+        ["photo RGBA MB", "peak RSS growth MB", "growth / RGBA"],
+        [[rgba / 2**20, growth / 2**20, growth / rgba]],
+    )
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
