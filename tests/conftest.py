@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from maskpaint.server import EmbeddedServer
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never the developer's real keyring, in this process or in the app processes tests start.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 # The shared samples sit beside the checkout: /work/shared for /work/main, and two
 # levels further up for a worktree such as /work/wt/<name>; take the nearest.
@@ -24,6 +28,14 @@ SAMPLES = next(
     Path(__file__).resolve().parents[2] / "shared" / "samples",
 )
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+@pytest.fixture(autouse=True)
+def maskpaint_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own MASKPAINT_HOME, so no test writes to the real data folder."""
+    home = tmp_path / "maskpaint-home"
+    monkeypatch.setenv("MASKPAINT_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +78,17 @@ def xvfb_display() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def local_server_session() -> Iterator[EmbeddedServer]:
+    """One embedded OpenAI-compatible server on 127.0.0.1 for the whole test session."""
+    with EmbeddedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def local_server(local_server_session: EmbeddedServer) -> EmbeddedServer:
+    """The session's server with no pending faults and an empty `received` list."""
+    local_server_session.clear()
+    return local_server_session
