@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
+
+
+class _Emitter(QObject):
+    fired = Signal(object)
 
 
 def test_qt_calls_that_return_nothing_keep_none_alive(qtbot):
@@ -17,3 +22,14 @@ def test_qt_calls_that_return_nothing_keep_none_alive(qtbot):
         widget.update()
         QApplication.processEvents()
     assert sys.getrefcount(None) > before - 100
+
+
+def test_signal_emits_keep_the_booleans_alive(qtbot):
+    # The same build lost a reference to True/False per Signal.emit: the canvas emits
+    # per mouse move, so painting ended in "deallocating True or False".
+    emitter = _Emitter()
+    before = sys.getrefcount(True), sys.getrefcount(False)
+    for _ in range(2000):
+        emitter.fired.emit(1)
+    assert sys.getrefcount(True) > before[0] - 100
+    assert sys.getrefcount(False) > before[1] - 100

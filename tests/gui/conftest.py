@@ -1,0 +1,23 @@
+"""GUI fixtures. Preferences land in the per-test MASKPAINT_HOME of tests/conftest.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from maskpaint.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, coffee_path: Path) -> Iterator[MainWindow]:
+    """The main window on the coffee photo, shown at 100 % with a 20 px hard brush."""
+    win = MainWindow(coffee_path)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.canvas.actual_size()
+    win.tools.set_size(20)
+    win.tools.set_hardness(1.0)
+    yield win
