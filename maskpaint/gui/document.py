@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 
 from maskpaint.core.imageio import ImageInfo, LoadedImage
 from maskpaint.core.mask import Box, Mask, MaskEdit
+from maskpaint.core.photo_pixels import PhotoPixels
 from maskpaint.gui.undo import MaskEditCommand
 
 
@@ -35,6 +36,8 @@ class Document(QObject):
         self.path: Path | None = None
         self.display_name = "Untitled"
         self.mask = Mask(1, 1)
+        #: The photo as numpy RGB for the selection tools, converted on first use.
+        self.pixels = PhotoPixels(self.image)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -54,6 +57,7 @@ class Document(QObject):
         """Show a new photo with `mask` (or an empty one); the undo history starts over."""
         image = loaded.image
         self.image = image
+        self.pixels = PhotoPixels(image)
         self.info = loaded.info
         self.path = path
         self.display_name = name
