@@ -8,11 +8,13 @@ no traceback reaches the terminal.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from maskpaint.core.errors import MaskpaintError
+from maskpaint.server.command import COMMAND as SERVE_COMMAND
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -29,8 +31,65 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run_app(image=args.image, mask=args.mask, prompt=args.prompt)
 
 
+def _mask_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("image", type=Path, help="the photo the mask is for")
+    parser.add_argument("mask_in", type=Path, metavar="MASK_IN", help="mask made by another tool")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="where to write the PNG")
+    parser.add_argument(
+        "--convention",
+        choices=("auto", "alpha", "luma"),
+        default="auto",
+        help="how MASK_IN marks the edit: alpha 0 (the API's form), white (luma), or detect",
+    )
+    parser.add_argument("--invert", action="store_true", help="edit what the mask keeps")
+    parser.add_argument("--feather", type=int, default=0, metavar="N", help="soften edges by N px")
+    parser.add_argument(
+        "--resize", action="store_true", help="scale a mask of another size (nearest neighbour)"
+    )
+
+
+def _run_mask(args: argparse.Namespace) -> int:
+    from maskpaint.core.errors import MaskError
+    from maskpaint.core.imageio import open_image
+    from maskpaint.core.mask import Mask
+
+    photo = open_image(args.image).info
+    source = open_image(args.mask_in)
+    size = (photo.width, photo.height)
+    if (source.info.width, source.info.height) != size and not args.resize:
+        raise MaskError(
+            f"The mask is {source.info.width}×{source.info.height} but the image is "
+            f"{photo.width}×{photo.height}; pass --resize to scale the mask to the image."
+        )
+    mask = Mask.from_image(source.image, size, convention=args.convention, resize=args.resize)
+    if args.invert:
+        mask.invert()
+    if args.feather:
+        mask.feather(args.feather)
+    data = mask.to_api_png()
+    args.output.write_bytes(data)
+    resized = (
+        ""
+        if (source.info.width, source.info.height) == size
+        else (f", resized from {source.info.width}×{source.info.height}")
+    )
+    print(
+        f"wrote {args.output}: {photo.width}×{photo.height} RGBA PNG, "
+        f"{mask.edited_fraction():.1%} to edit, {len(data):,} bytes{resized}"
+    )
+    return 0
+
+
 #: Subcommands by name: (help, add_arguments, run). The GUI is the default command.
-COMMANDS: dict[str, Command] = {}
+COMMANDS: dict[str, Command] = {
+    "mask": (
+        "Convert a mask from another tool into the API's mask for IMAGE: an RGBA PNG of "
+        "exactly its size, alpha 0 where the image is to be edited.",
+        _mask_arguments,
+        _run_mask,
+    ),
+}
+COMMANDS["serve"] = SERVE_COMMAND
 
 
 def _build_parser(name: str | None) -> argparse.ArgumentParser:
@@ -60,6 +119,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MaskpaintError as error:
         print(f"maskpaint: {error.user_message}", file=sys.stderr)
         return 1
+    except OSError as error:  # a file that cannot be read or written
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"maskpaint: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("maskpaint: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: say so in one line, keep the traceback for the log
+        logging.getLogger("maskpaint").exception("unexpected error")
+        print(f"maskpaint: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 70

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from maskpaint.server import EmbeddedServer
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The shared samples sit beside the checkout: /work/shared for /work/main, and two
@@ -66,3 +68,17 @@ def xvfb_display() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def local_server_session() -> Iterator[EmbeddedServer]:
+    """One embedded OpenAI-compatible server on 127.0.0.1 for the whole test session."""
+    with EmbeddedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def local_server(local_server_session: EmbeddedServer) -> EmbeddedServer:
+    """The session's server with no pending faults and an empty `received` list."""
+    local_server_session.clear()
+    return local_server_session
