@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 
 from maskpaint.core.imageio import ImageInfo, LoadedImage
 from maskpaint.core.mask import Box, Mask, MaskEdit
+from maskpaint.gui.photo_swap import Lineage, PhotoState, ReplacePhotoCommand
 from maskpaint.gui.undo import MaskEditCommand
 
 
@@ -35,6 +36,7 @@ class Document(QObject):
         self.path: Path | None = None
         self.display_name = "Untitled"
         self.mask = Mask(1, 1)
+        self.lineage: Lineage | None = None  # the run/variant this photo came from
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -58,6 +60,7 @@ class Document(QObject):
         self.path = path
         self.display_name = name
         self.mask = mask if mask is not None else Mask(image.width, image.height)
+        self.lineage = None
         self.undo_stack.clear()
         self.image_changed.emit()
         self.modified_changed.emit(False)
@@ -87,3 +90,23 @@ class Document(QObject):
     def mark_saved(self) -> None:
         """The mask was written out: clear the modified mark until the next edit."""
         self.undo_stack.setClean()
+
+    # ----- replacing the photo as an undo step (generation: Use as new base) -----------
+
+    def replace_photo(
+        self, loaded: LoadedImage, name: str, lineage: Lineage | None, text: str
+    ) -> None:
+        """Show `loaded` with an empty mask as one undo step (Ctrl+Z brings the old back)."""
+        image = loaded.image
+        state = PhotoState(image, loaded.info, Mask(image.width, image.height), None, name, lineage)
+        self.undo_stack.push(ReplacePhotoCommand(self, state, text))
+
+    def photo_state(self) -> PhotoState:
+        return PhotoState(
+            self.image, self.info, self.mask, self.path, self.display_name, self.lineage
+        )
+
+    def set_photo_state(self, state: PhotoState) -> None:
+        self.image, self.info, self.mask = state.image, state.info, state.mask
+        self.path, self.display_name, self.lineage = state.path, state.display_name, state.lineage
+        self.image_changed.emit()
