@@ -42,13 +42,21 @@ def _mask_arguments(parser: argparse.ArgumentParser) -> None:
         help="how MASK_IN marks the edit: alpha 0 (the API's form), white (luma), or detect",
     )
     parser.add_argument("--invert", action="store_true", help="edit what the mask keeps")
-    parser.add_argument("--feather", type=int, default=0, metavar="N", help="soften edges by N px")
+    parser.add_argument(
+        "--feather",
+        type=int,
+        default=0,
+        metavar="N",
+        help="soften the edge over N px and send that whole band, so the model blends the seam",
+    )
     parser.add_argument(
         "--resize", action="store_true", help="scale a mask of another size (nearest neighbour)"
     )
 
 
 def _run_mask(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from maskpaint.core.errors import MaskError
     from maskpaint.core.imageio import open_image
     from maskpaint.core.mask import Mask
@@ -65,7 +73,10 @@ def _run_mask(args: argparse.Namespace) -> int:
     if args.invert:
         mask.invert()
     if args.feather:
+        # The API's mask is hard-edged (alpha 0 or 255), so a soft edge cannot be sent as
+        # such: send the whole feathered band, and the model redraws the seam itself.
         mask.feather(args.feather)
+        mask.replace(np.where(mask.coverage > 0, np.uint8(255), np.uint8(0)))
     data = mask.to_api_png()
     args.output.write_bytes(data)
     resized = (

@@ -14,6 +14,8 @@ import pytest
 from maskpaint.server import EmbeddedServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never the developer's real keyring, in this process or in the app processes tests start.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 # The shared samples sit beside the checkout: /work/shared for /work/main, and two
 # levels further up for a worktree such as /work/wt/<name>; take the nearest.
@@ -26,6 +28,14 @@ SAMPLES = next(
     Path(__file__).resolve().parents[2] / "shared" / "samples",
 )
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+@pytest.fixture(autouse=True)
+def maskpaint_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own MASKPAINT_HOME, so no test writes to the real data folder."""
+    home = tmp_path / "maskpaint-home"
+    monkeypatch.setenv("MASKPAINT_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

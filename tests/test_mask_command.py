@@ -92,3 +92,19 @@ def test_bad_inputs_exit_non_zero_with_one_line_and_no_traceback(tmp_path, coffe
         assert run.stderr.startswith("maskpaint: ")
         assert run.stderr.strip().count("\n") == 0, run.stderr
         assert "Traceback" not in run.stderr
+
+
+def test_feather_sends_the_whole_soft_band_around_the_edge(tmp_path, coffee_path):
+    painted = _white_ellipse(tmp_path / "bw.png")
+    plain, feathered = tmp_path / "plain.png", tmp_path / "feathered.png"
+    assert main(["mask", str(coffee_path), str(tmp_path / "bw.png"), "-o", str(plain)]) == 0
+    args = ["mask", str(coffee_path), str(tmp_path / "bw.png"), "-o", str(feathered)]
+    assert main([*args, "--feather", "8"]) == 0
+    plain_edit = np.asarray(Image.open(plain))[..., 3] == 0
+    feathered_edit = np.asarray(Image.open(feathered))[..., 3] == 0
+    assert np.array_equal(plain_edit, painted)
+    # Everything painted is still sent, plus a band of a few pixels outside the edge.
+    assert feathered_edit[painted].all()
+    grown = int(feathered_edit.sum() - painted.sum())
+    assert 0 < grown < painted.sum()
+    assert not feathered_edit[0:50, 0:50].any()

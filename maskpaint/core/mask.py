@@ -56,7 +56,7 @@ class Mask:
             self.coverage = np.array(coverage, dtype=np.uint8, order="C", copy=True)
 
     def __repr__(self) -> str:
-        return f"Mask({self.width}x{self.height}, {self.edited_fraction():.1%} edited)"
+        return f"Mask({self.width}x{self.height})"  # cheap: no pass over an 8K array
 
     @property
     def bounds(self) -> Box:
@@ -132,19 +132,27 @@ class Mask:
     def replace(self, coverage: np.ndarray) -> MaskEdit | None:
         """Take new coverage wholesale (e.g. after an import), as one undoable step."""
         _check_coverage(coverage, self.width, self.height)
-        return self._record_whole("Replace mask", np.asarray(coverage, dtype=np.uint8))
+        return self._record("Replace mask", self.bounds, self.coverage, coverage)
 
     def _reshape(
         self, label: str, px: int, op: Callable[[np.ndarray], np.ndarray]
     ) -> MaskEdit | None:
         if px < 0:
             raise ValueError(f"{label.lower()} needs a non-negative number of pixels, got {px}")
-        if px == 0:
+        x, y, w, h = cv2.boundingRect(self.coverage)
+        if px == 0 or w == 0:
             return None
-        return self._record_whole(label, op(self.coverage))
+        # Work on the painted region plus a margin: beyond it the result is 0 as before.
+        margin = px + 2
+        box = Box(x - margin, y - margin, x + w + margin, y + h + margin).intersect(self.bounds)
+        crop = np.ascontiguousarray(self.coverage[box.slices])
+        return self._record(label, box, crop, op(crop))
 
-    def _record_whole(self, label: str, after: np.ndarray) -> MaskEdit | None:
-        patch = changed_patch(self.bounds, self.coverage, after)
+    def _record(
+        self, label: str, box: Box, before: np.ndarray, after: np.ndarray
+    ) -> MaskEdit | None:
+        """Write `after` over box (which held `before`), recording only what changed."""
+        patch = changed_patch(box, before, after)
         if patch is None:
             return None
         self.coverage[patch.box.slices] = patch.after
@@ -168,7 +176,10 @@ class Mask:
     def to_api_png(self) -> bytes:
         """The API's mask: RGBA PNG of the image's size, alpha 0 where sent, else 255.
 
-        Raises MaskError if the PNG would not fit the API's 4 MB limit.
+        Raises MaskError if the PNG would not fit the API's 4 MB limit. The encode takes
+        up to a second at 8K; to run it off the GUI thread while painting goes on, take
+        `binary()` (a fresh array) on the GUI thread and pass it to
+        `mask_io.encode_api_png` in the worker.
         """
         return encode_api_png(self.binary())
 
@@ -208,6 +219,7 @@ class Stroke:
         self._travelled = 0.0  # distance since the last spaced dab
         self._finished = False
         self.dirty: Box | None = None
+        self.dabs = 0  # dabs laid so far (for benchmarks and tests)
 
     def add_point(self, x: float, y: float, pressure: float = 1.0) -> Box | None:
         """Paint from the previous point to (x, y); returns the box to repaint, if any."""
@@ -223,6 +235,10 @@ class Stroke:
         self._last = (x, y, pressure)
         self.dirty = _union(self.dirty, touched)
         return touched
+
+    @property
+    def brush(self) -> Brush:
+        return self._brush
 
     def finish(self) -> MaskEdit | None:
         """End the stroke; returns its undo record, or None if it changed nothing."""
@@ -258,6 +274,7 @@ class Stroke:
         if rendered is None:
             return None
         box, patch = rendered
+        self.dabs += 1
         self._recorder.touch(box)
         view = self._mask.coverage[box.slices]
         if self._brush.erase:
@@ -278,11 +295,11 @@ def _as_list(patch: Patch | None) -> list[Patch]:
 
 
 def _check_coverage(coverage: np.ndarray, width: int, height: int) -> None:
+    if coverage.ndim != 2 or coverage.dtype != np.uint8:
+        raise ValueError(f"coverage must be 2-D uint8, got {coverage.ndim}-D {coverage.dtype}")
     if coverage.shape != (height, width):
         raise MaskError(
-            f"The mask is {coverage.shape[1] if coverage.ndim == 2 else '?'}×"
-            f"{coverage.shape[0]} but the image is {width}×{height}.",
+            f"The mask is {coverage.shape[1]}×{coverage.shape[0]} but the image is "
+            f"{width}×{height}; use a mask of the image's size.",
             detail=f"coverage shape {coverage.shape}, expected {(height, width)}",
         )
-    if coverage.dtype != np.uint8:
-        raise ValueError(f"coverage must be uint8, got {coverage.dtype}")

@@ -63,6 +63,20 @@ class Box:
         return slice(self.top, self.bottom), slice(self.left, self.right)
 
     @staticmethod
+    def spanning(x0: float, y0: float, x1: float, y1: float) -> Box:
+        """The pixels whose centres lie in the rectangle with corners (x0, y0), (x1, y1), in
+        either order: what a rectangle dragged between two pointer positions covers (the
+        same pixels fill_polygon gives for its four corners)."""
+        left, right = sorted((x0, x1))
+        top, bottom = sorted((y0, y1))
+        return Box(
+            math.ceil(left - 0.5),
+            math.ceil(top - 0.5),
+            math.ceil(right - 0.5),
+            math.ceil(bottom - 0.5),
+        )
+
+    @staticmethod
     def around(x: float, y: float, radius: float) -> Box:
         """Every pixel a disc of this radius at (x, y) can touch."""
         return Box(

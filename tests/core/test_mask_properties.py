@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from maskpaint.core.mask import Box, Brush, Mask
+from maskpaint.core.mask_morph import feathered, grown, shrunk
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -209,3 +210,38 @@ def test_shape_filled_then_subtracted_leaves_none_of_its_pixels(case):
             run(cleared, (op[0], op[1], False))
             assert not mask.coverage[cleared.coverage == 255].any()
             assert np.array_equal(mask.coverage == 255, inside & (cleared.coverage != 255))
+
+
+@FAST
+@given(coverages(), st.integers(1, 6), st.sampled_from(["grow", "shrink", "feather"]))
+def test_reshaping_only_the_painted_region_equals_reshaping_the_whole_mask(coverage, px, name):
+    height, width = coverage.shape
+    # Empty margins for the cropped path to skip: top third, left half and faint pixels.
+    coverage[: height // 3] = 0
+    coverage[:, : width // 2] = 0
+    coverage[coverage < 200] = 0
+    mask = Mask(width, height, coverage)
+    whole = {"grow": grown, "shrink": shrunk, "feather": feathered}[name](coverage, px)
+    getattr(mask, name)(px)
+    assert np.array_equal(mask.coverage, whole)
+
+
+@FAST
+@given(st.integers(0, 2**32 - 1), st.integers(1, 24), st.booleans())
+def test_grow_and_shrink_reach_exactly_px_whichever_method_runs(seed, px, shrink):
+    rng = np.random.default_rng(seed)
+    coverage = np.where(rng.random((30, 40)) < 0.02, 255, 0).astype(np.uint8)
+    if shrink:
+        coverage = 255 - coverage
+    mask = Mask(40, 30, coverage)
+    (mask.shrink if shrink else mask.grow)(px)
+    # Brute force: distance from every pixel to every pixel on the moving side.
+    seeds = np.argwhere((coverage < 128) if shrink else (coverage >= 128))
+    ys, xs = np.mgrid[0:30, 0:40]
+    if len(seeds) == 0:
+        reach = np.zeros((30, 40), bool)
+    else:
+        d2 = (ys[..., None] - seeds[:, 0]) ** 2 + (xs[..., None] - seeds[:, 1]) ** 2
+        reach = d2.min(axis=-1) <= px * px
+    expected = (coverage >= 128) & ~reach if shrink else (coverage >= 128) | reach
+    assert np.array_equal(mask.binary(), expected)

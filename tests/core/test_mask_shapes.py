@@ -183,3 +183,15 @@ def test_mask_copies_the_coverage_it_is_given():
     mask.fill_rect(Box(0, 0, 4, 3))
     assert not source.any()
     assert mask.coverage.flags.c_contiguous
+
+
+def test_box_spanning_a_drag_covers_what_the_same_polygon_covers():
+    corners = (30.7, 22.2, 5.4, 3.5)  # dragged up and to the left
+    box = Box.spanning(*corners)
+    x0, y0, x1, y1 = corners
+    lasso = Mask(40, 30)
+    lasso.fill_polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    rect = Mask(40, 30)
+    rect.fill_rect(box)
+    assert box == Box(5, 3, 31, 22)
+    assert np.array_equal(rect.coverage, lasso.coverage)
