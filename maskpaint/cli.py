@@ -31,6 +31,18 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run_app(image=args.image, mask=args.mask, prompt=args.prompt)
 
 
+def _edit_arguments(parser: argparse.ArgumentParser) -> None:
+    from maskpaint.edit_command import add_arguments
+
+    add_arguments(parser)
+
+
+def _run_edit(args: argparse.Namespace) -> int:
+    from maskpaint.edit_command import run
+
+    return run(args)
+
+
 def _mask_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image", type=Path, help="the photo the mask is for")
     parser.add_argument("mask_in", type=Path, metavar="MASK_IN", help="mask made by another tool")
@@ -98,6 +110,11 @@ COMMANDS: dict[str, Command] = {
         "exactly its size, alpha 0 where the image is to be edited.",
         _mask_arguments,
         _run_mask,
+    ),
+    "edit": (
+        "Edit a photo through the image-edit API and save the results (no window).",
+        _edit_arguments,
+        _run_edit,
     ),
 }
 COMMANDS["serve"] = SERVE_COMMAND

@@ -146,18 +146,6 @@ def _boolean(fields: dict[str, str], name: str) -> bool:
     return text in _TRUE
 
 
-def _choices(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
-    """Closed value lists per field; an empty list means the model leaves it open."""
-    return {
-        "quality": spec.qualities,
-        "background": spec.backgrounds,
-        "output_format": spec.output_formats,
-        "input_fidelity": spec.input_fidelities,
-        "moderation": ("low", "auto"),
-        "response_format": ("url", "b64_json"),
-    }
-
-
 async def _split_form(form: FormData) -> tuple[dict[str, str], list[tuple[str, ImageFile]]]:
     """Text fields (last one wins) and file parts in order; unknown names are refused."""
     fields: dict[str, str] = {}
@@ -250,9 +238,9 @@ def _check_choices(fields: dict[str, str], spec: ModelSpec) -> None:
     for name in sorted(OPTIONAL_FIELDS & fields.keys()):
         if not spec.accepts(name) and (strict or name == "response_format"):
             raise ApiProblem(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
-    for name, allowed in _choices(spec).items():
-        value = fields.get(name)
-        if value is not None and allowed and value not in allowed:
+    for name in sorted(OPTIONAL_FIELDS & fields.keys()):
+        value, allowed = fields[name], spec.allowed_values(name)
+        if allowed and value not in allowed:
             raise _invalid_value(name, value, allowed)
     if fields.get("background") == "transparent" and fields.get("output_format") == "jpeg":
         raise ApiProblem(
