@@ -67,7 +67,7 @@ class Document(QObject):
 
     def notify_mask_changed(self, box: Box | None) -> None:
         """Tell the views that pixels inside `box` changed (called during strokes too)."""
-        if box is not None and not box.is_empty():
+        if box is not None and not box.is_empty:
             self.mask_changed.emit(box)
 
     def push_edit(self, edit: MaskEdit | None, text: str) -> None:
