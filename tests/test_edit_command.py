@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from maskpaint.server import EmbeddedServer, Fault
 from PIL import Image
 
 from maskpaint.core.api import ClientConfig, ImageEditClient
+from maskpaint.server import EmbeddedServer, Fault
 from tests.core.api_support import edit_request, mask_png
 
 

@@ -122,7 +122,9 @@ class GenerationController(QObject):
         self._idle_text = backend.notice
         self._show_status()
 
-    def generate(self, template: EditRequest, references: Sequence[Path] = ()) -> Job[GenerationOutcome]:
+    def generate(
+        self, template: EditRequest, references: Sequence[Path] = ()
+    ) -> Job[GenerationOutcome]:
         """Send the canvas photo and mask with `template`'s prompt and options.
 
         `template.images` and `template.mask` are ignored: the job encodes the photo
@@ -311,4 +313,3 @@ def _bug(error: BaseException) -> str:
     """An unexpected failure: one line for the user, the details stay in the log."""
     log.error("generation failed unexpectedly", exc_info=error)
     return f"Something unexpected went wrong ({type(error).__name__}); the log has the details."
-

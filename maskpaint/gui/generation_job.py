@@ -22,8 +22,8 @@ from PIL import Image
 
 from maskpaint.core.api import (
     ApiError,
-    CancelToken,
     Cancelled,
+    CancelToken,
     ClientConfig,
     EditResult,
     ImageEditClient,
@@ -307,7 +307,9 @@ def _sum_usage(usages: Sequence[Mapping[str, object] | None]) -> Mapping[str, ob
 
 
 def _estimate(request: EditRequest) -> CostEstimate:
-    return estimate_before(request.model, size=request.size, quality=request.quality, n=request.n or 1)
+    return estimate_before(
+        request.model, size=request.size, quality=request.quality, n=request.n or 1
+    )
 
 
 def _cost(request: EditRequest, result: EditResult) -> CostEstimate:

@@ -39,7 +39,9 @@ class Recorder:
         recorder = cls()
         for name in SIGNALS:
             signal = getattr(controller, name)
-            signal.connect(lambda *args, n=name: recorder.events.append((n, args, time.monotonic())))
+            signal.connect(
+                lambda *args, n=name: recorder.events.append((n, args, time.monotonic()))
+            )
         return recorder
 
     def names(self) -> list[str]:
