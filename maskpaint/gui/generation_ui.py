@@ -1,0 +1,158 @@
+"""Issue 5 in the main window: the prompt panel, the variants view, the History panel.
+
+`GenerationUi` builds them around the canvas and connects them to one
+`GenerationController`; the main window only calls it (see `_setup_generation`).
+Widgets talk to the controller, never to each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QTabWidget
+
+from maskpaint.core import paths
+from maskpaint.core.history import History
+from maskpaint.gui.backend import Backend, choose_backend
+from maskpaint.gui.generation import OPEN_SETTINGS, GenerationController
+from maskpaint.gui.generation_job import GenerationOutcome, RunOpened, VariantSaved
+from maskpaint.gui.generation_status import GenerationStatus
+from maskpaint.gui.variant_info import ResultInfo, RunInfo
+from maskpaint.gui.variants_view import VariantsView
+
+if TYPE_CHECKING:
+    from maskpaint.core.api import PartialImage
+    from maskpaint.gui.main_window import MainWindow
+
+CANVAS_TAB, VARIANTS_TAB = 0, 1
+
+
+class GenerationUi(QObject):
+    """Owns the generation widgets of one window and the wires between them."""
+
+    def __init__(self, window: MainWindow, prompt: str | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.backend: Backend = choose_backend()
+        self.history = History(paths.history_dir(self.backend.settings.data_folder))
+        self.controller = GenerationController(
+            window.document, self.backend, self.history, window
+        )
+        self.variants = VariantsView()
+        self.tabs = self._build_tabs()
+        self.status = GenerationStatus(window.statusBar(), self.controller)
+        self._build_actions()
+        self._connect_controller()
+        self._connect_variants()
+
+    # ----- building -------------------------------------------------------------------
+
+    def _build_tabs(self) -> QTabWidget:
+        """Canvas | Variants in the centre, below the banner, where the canvas was."""
+        window = self.window
+        tabs = QTabWidget()
+        tabs.setDocumentMode(True)
+        layout = window.centralWidget().layout()
+        layout.replaceWidget(window.canvas, tabs)
+        tabs.addTab(window.canvas, "Canvas")
+        tabs.addTab(self.variants, "Variants")
+        return tabs
+
+    def _dock(self, title: str, name: str, widget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.window.addDockWidget(area, dock)
+        return dock
+
+    def _build_actions(self) -> None:
+        window = self.window
+        self.generate_action = QAction("&Generate", window)
+        self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.generate_action.triggered.connect(self.generate)
+        self.cancel_action = QAction("&Cancel generation", window)
+        self.cancel_action.setShortcut(QKeySequence("Esc"))
+        self.cancel_action.setEnabled(False)  # Esc belongs to the widgets when nothing runs
+        self.cancel_action.triggered.connect(self.controller.cancel)
+        window.addActions([self.generate_action, self.cancel_action])
+        menu = window.menuBar().addMenu("&Generate")
+        menu.addActions([self.generate_action, self.cancel_action])
+        self.menu = menu
+
+    # ----- wires ----------------------------------------------------------------------
+
+    def _connect_controller(self) -> None:
+        c = self.controller
+        c.run_started.connect(self._run_started)
+        c.partial_arrived.connect(self._partial)
+        c.variant_arrived.connect(self._variant)
+        c.run_finished.connect(self._run_finished)
+        c.run_failed.connect(self.variants.fail_run)
+        c.message.connect(self._show_message)
+        c.message_cleared.connect(self._clear_retry_message)
+        c.busy_changed.connect(lambda count: self.cancel_action.setEnabled(count > 0))
+        self._retry_text = ""
+
+    def _connect_variants(self) -> None:
+        self.variants.use_as_base.connect(self._use_as_base)
+        self.variants.regenerate.connect(self.controller.regenerate)
+        self.variants.problem.connect(lambda text: self.window.banner.show_message(text))
+
+    # ----- commands -------------------------------------------------------------------
+
+    def generate(self) -> None:
+        raise NotImplementedError  # replaced once the prompt panel is wired
+
+    def close(self) -> None:
+        """The window closes: stop running jobs, the local server and the index."""
+        self.controller.cancel_all()
+        self.backend.close()
+
+    # ----- controller -> widgets ------------------------------------------------------
+
+    def _run_started(self, run_id: str, opened: RunOpened) -> None:
+        request = opened.request
+        estimate = opened.estimate.describe() if opened.estimate is not None else None
+        info = RunInfo(request.prompt, request.model, request.size, estimate)
+        self.variants.begin_run(run_id, request.images[0].data, request.n or 1, info)
+        self.tabs.setCurrentIndex(VARIANTS_TAB)
+        notes = [*opened.fixes, *opened.warnings]
+        if notes:
+            self.window.statusBar().showMessage(" ".join(notes), 8000)
+
+    def _partial(self, run_id: str, partial: PartialImage) -> None:
+        self.variants.add_partial(run_id, partial.index, partial.data)
+
+    def _variant(self, run_id: str, saved: VariantSaved) -> None:
+        variant = saved.variant
+        self.variants.add_variant(run_id, variant.index, variant.data, variant.format, saved.path)
+
+    def _run_finished(self, run_id: str, outcome: GenerationOutcome) -> None:
+        page = self.variants.pages.get(run_id)
+        model = page.info.model if page is not None else ""
+        info = ResultInfo.from_edit_result(outcome.result, model)
+        cost = outcome.cost.describe() if outcome.cost is not None else None
+        self.variants.finish_run(run_id, dataclasses.replace(info, cost=cost))
+
+    def _show_message(self, text: str, action: str) -> None:
+        if "retrying" in text:
+            self._retry_text = text
+        if action == OPEN_SETTINGS:
+            self.window.banner.show_message(text, "Open Settings", self.open_settings)
+        else:
+            self.window.banner.show_message(text)
+
+    def _clear_retry_message(self) -> None:
+        if self._retry_text and self.window.banner.text() == self._retry_text:
+            self.window.banner.dismiss()
+        self._retry_text = ""
+
+    def _use_as_base(self, run_id: str, index: int) -> None:
+        self.controller.use_as_base(run_id, index)
+        self.tabs.setCurrentIndex(CANVAS_TAB)
+
+    def open_settings(self) -> None:
+        raise NotImplementedError  # replaced once the settings dialog is wired
