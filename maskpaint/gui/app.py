@@ -12,15 +12,19 @@ from maskpaint.gui.main_window import MainWindow
 from maskpaint.gui.settings import APPLICATION, ORGANIZATION
 
 
-def run_app(image: Path | None = None, mask: Path | None = None, prompt: str | None = None) -> int:
-    """Run the GUI until its last window closes; returns the exit code.
-
-    `prompt` belongs to the side panel of a later issue; it is accepted and not used yet.
-    """
+def build_window(
+    image: Path | None = None, mask: Path | None = None, prompt: str | None = None
+) -> MainWindow:
+    """The main window for `maskpaint [IMAGE] [--mask M] [--prompt P]`, not yet shown."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
-    window = MainWindow(image, mask)
+    return MainWindow(image, mask, prompt)
+
+
+def run_app(image: Path | None = None, mask: Path | None = None, prompt: str | None = None) -> int:
+    """Run the GUI until its last window closes; returns the exit code."""
+    window = build_window(image, mask, prompt)
     window.show()
-    return app.exec()
+    return QApplication.instance().exec()  # type: ignore[union-attr]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from maskpaint.core.api import (
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
 from maskpaint.core.imageio import LoadedImage, open_image
-from maskpaint.core.request import EditRequest
+from maskpaint.core.request import EditRequest, ImageFile
 from maskpaint.gui.backend import Backend
 from maskpaint.gui.document import Document
 from maskpaint.gui.generation_job import (
@@ -45,9 +44,13 @@ from maskpaint.gui.generation_job import (
     run_generation,
 )
 from maskpaint.gui.photo_swap import Lineage
+from maskpaint.gui.run_restore import Restore, read_restore
 from maskpaint.gui.worker import Job, JobContext, run_in_background
 
 log = logging.getLogger("maskpaint.generation")
+
+#: Stands in for the canvas photo in a request template (see `generate`).
+FROM_CANVAS = ImageFile(b"", "canvas.png", "image/png")
 
 #: The banner's action for errors that Settings can fix.
 OPEN_SETTINGS = "settings"
@@ -89,6 +92,8 @@ class GenerationController(QObject):
     message_cleared = Signal()
     #: The number of running generations changed.
     busy_changed = Signal(int)
+    #: A history run was restored to the canvas; the panel takes its prompt and options.
+    run_restored = Signal(object)  # RunRecord
 
     def __init__(
         self,
@@ -122,20 +127,17 @@ class GenerationController(QObject):
         self._idle_text = backend.notice
         self._show_status()
 
-    def generate(
-        self, template: EditRequest, references: Sequence[Path] = ()
-    ) -> Job[GenerationOutcome]:
-        """Send the canvas photo and mask with `template`'s prompt and options.
+    def generate(self, template: EditRequest) -> Job[GenerationOutcome]:
+        """Send the canvas photo and mask with `template`'s prompt, options and references.
 
-        `template.images` and `template.mask` are ignored: the job encodes the photo
-        and mask as they are now, off the GUI thread, and adds `references`.
+        `template.images[0]` (e.g. `FROM_CANVAS`) and `template.mask` are stand-ins: the
+        job encodes the photo and the mask as they are now, off the GUI thread.
         """
         document = self.document
         photo = PhotoSnapshot(
             document.image,
             document.mask.coverage.copy(),
             document.path.name if document.path else document.display_name,
-            tuple(references),
         )
         lineage = document.lineage.as_settings() if document.lineage else {}
         return self._start(template, photo=photo, lineage=lineage)
@@ -182,6 +184,27 @@ class GenerationController(QObject):
             on_success=show,
             on_failure=self._report_plain_failure,
         )
+
+    def restore_run(self, run_id: str) -> None:
+        """A history run's photo (if different), mask and options back, as undo steps."""
+        current = self.document.image
+        run_in_background(
+            lambda context: read_restore(self.history, run_id, current),
+            name="restore run",
+            on_success=self._apply_restore,
+            on_failure=self._report_plain_failure,
+        )
+
+    def _apply_restore(self, restore: Restore) -> None:
+        record = restore.record
+        document = self.document
+        if restore.photo is not None:
+            name = record.inputs[0].filename if record.inputs else record.run_id
+            document.replace_photo(restore.photo, name, None, "Restore run photo")
+        if restore.coverage is not None:
+            coverage = restore.coverage
+            document.apply(lambda mask: mask.replace(coverage), "Restore run mask")
+        self.run_restored.emit(record)
 
     # ----- the jobs ------------------------------------------------------------------
 

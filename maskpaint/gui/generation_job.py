@@ -33,7 +33,7 @@ from maskpaint.core.api import (
 )
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History, Run
-from maskpaint.core.imageio import encode, mime_for, open_image
+from maskpaint.core.imageio import encode
 from maskpaint.core.mask import Mask
 from maskpaint.core.preflight import Problem, preflight
 from maskpaint.core.pricing import CostEstimate, estimate_before, estimate_from_usage
@@ -64,14 +64,13 @@ class PhotoSnapshot:
     image: Image.Image
     coverage: np.ndarray = field(repr=False)
     filename: str
-    references: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
 class JobSpec:
     """Everything one generation needs; built on the GUI thread, read on the worker."""
 
-    request: EditRequest | None  # images and mask are replaced from `photo`
+    request: EditRequest | None  # images[0] and the mask are replaced from `photo`
     config: ClientConfig = field(repr=False)
     history: History = field(repr=False)
     photo: PhotoSnapshot | None = None
@@ -173,7 +172,7 @@ def _complete_request(
     if photo is None or spec.request is None:
         raise ValueError("a generation needs a photo and a request, or a run to restore")
     image = ImageFile(encode(photo.image, "PNG"), _png_name(photo.filename), "image/png")
-    references = tuple(_reference(path) for path in photo.references)
+    references = spec.request.images[1:]
     mask_file = None
     notes: tuple[str, ...] = ()
     height, width = photo.coverage.shape
@@ -189,12 +188,6 @@ def _complete_request(
 def _png_name(filename: str) -> str:
     stem = Path(filename).stem or "image"
     return f"{stem}.png"
-
-
-def _reference(path: Path) -> ImageFile:
-    """A reference image goes as its file's bytes, once it is known to open as an image."""
-    loaded = open_image(path)
-    return ImageFile(path.read_bytes(), path.name, mime_for(loaded.info.format))
 
 
 # -- sending -------------------------------------------------------------------------

@@ -15,11 +15,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QTabWidget
 
 from maskpaint.core import paths
+from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
 from maskpaint.gui.backend import Backend, choose_backend
 from maskpaint.gui.generation import OPEN_SETTINGS, GenerationController
 from maskpaint.gui.generation_job import GenerationOutcome, RunOpened, VariantSaved
 from maskpaint.gui.generation_status import GenerationStatus
+from maskpaint.gui.history_panel import HistoryPanel
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variants_view import VariantsView
 
@@ -38,15 +40,19 @@ class GenerationUi(QObject):
         self.window = window
         self.backend: Backend = choose_backend()
         self.history = History(paths.history_dir(self.backend.settings.data_folder))
-        self.controller = GenerationController(
-            window.document, self.backend, self.history, window
-        )
+        self.controller = GenerationController(window.document, self.backend, self.history, window)
         self.variants = VariantsView()
         self.tabs = self._build_tabs()
+        self.history_panel = HistoryPanel(self.history)
+        window.history_dock.setWindowTitle("Undo history")  # "History" is the runs now
+        self.runs_dock = self._dock(
+            "History", "runs", self.history_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
         self.status = GenerationStatus(window.statusBar(), self.controller)
         self._build_actions()
         self._connect_controller()
         self._connect_variants()
+        self._connect_history()
 
     # ----- building -------------------------------------------------------------------
 
@@ -101,6 +107,14 @@ class GenerationUi(QObject):
         self.variants.regenerate.connect(self.controller.regenerate)
         self.variants.problem.connect(lambda text: self.window.banner.show_message(text))
 
+    def _connect_history(self) -> None:
+        panel, c = self.history_panel, self.controller
+        panel.open_run.connect(self.open_run)
+        panel.restore_run.connect(self._restore_run)
+        c.run_started.connect(lambda *_: panel.refresh())
+        c.run_finished.connect(lambda *_: panel.refresh())
+        c.run_failed.connect(lambda *_: panel.refresh())
+
     # ----- commands -------------------------------------------------------------------
 
     def generate(self) -> None:
@@ -149,6 +163,20 @@ class GenerationUi(QObject):
         if self._retry_text and self.window.banner.text() == self._retry_text:
             self.window.banner.dismiss()
         self._retry_text = ""
+
+    def open_run(self, run_id: str) -> None:
+        """Reopen a history run in the variants view."""
+        try:
+            record = self.history.get(run_id)
+        except MaskpaintError as error:
+            self.window.banner.show_message(error.user_message)
+            return
+        self.variants.show_run(record)
+        self.tabs.setCurrentIndex(VARIANTS_TAB)
+
+    def _restore_run(self, run_id: str) -> None:
+        self.controller.restore_run(run_id)
+        self.tabs.setCurrentIndex(CANVAS_TAB)
 
     def _use_as_base(self, run_id: str, index: int) -> None:
         self.controller.use_as_base(run_id, index)

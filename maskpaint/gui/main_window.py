@@ -42,7 +42,9 @@ MAX_RECENT = 10
 class MainWindow(QMainWindow):
     """Photo, mask canvas, tools, and the commands around them."""
 
-    def __init__(self, image: Path | None = None, mask: Path | None = None) -> None:
+    def __init__(
+        self, image: Path | None = None, mask: Path | None = None, prompt: str | None = None
+    ) -> None:
         super().__init__()
         self.document = Document(self)
         self.tools = ToolState(self)
@@ -73,7 +75,14 @@ class MainWindow(QMainWindow):
             self.open_path(sample_photo(), remember=False)
         if mask is not None:
             self.import_mask_from(mask)
+        self._setup_generation(prompt)
         self.canvas.setFocus()
+
+    def _setup_generation(self, prompt: str | None) -> None:
+        """Issue 5: prompt panel, variants, run history (all wiring in generation_ui.py)."""
+        from maskpaint.gui.generation_ui import GenerationUi
+
+        self.generation = GenerationUi(self, prompt)
 
     # ----- opening photos ----------------------------------------------------------
 
@@ -220,4 +229,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app_settings().setValue("window/geometry", self.saveGeometry())
+        self.generation.close()
         super().closeEvent(event)
