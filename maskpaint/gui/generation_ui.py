@@ -18,15 +18,18 @@ from maskpaint.core import paths
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
 from maskpaint.gui.backend import Backend, choose_backend
-from maskpaint.gui.generation import OPEN_SETTINGS, GenerationController
+from maskpaint.gui.generation import FROM_CANVAS, OPEN_SETTINGS, GenerationController
 from maskpaint.gui.generation_job import GenerationOutcome, RunOpened, VariantSaved
 from maskpaint.gui.generation_status import GenerationStatus
 from maskpaint.gui.history_panel import HistoryPanel
+from maskpaint.gui.panel_options import options_from_dict
+from maskpaint.gui.prompt_panel import PromptPanel
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variants_view import VariantsView
 
 if TYPE_CHECKING:
     from maskpaint.core.api import PartialImage
+    from maskpaint.core.history import RunRecord
     from maskpaint.gui.main_window import MainWindow
 
 CANVAS_TAB, VARIANTS_TAB = 0, 1
@@ -41,18 +44,27 @@ class GenerationUi(QObject):
         self.backend: Backend = choose_backend()
         self.history = History(paths.history_dir(self.backend.settings.data_folder))
         self.controller = GenerationController(window.document, self.backend, self.history, window)
+        self.panel = PromptPanel()
         self.variants = VariantsView()
         self.tabs = self._build_tabs()
+        self.panel_dock = self._dock(
+            "Prompt", "prompt", self.panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.history_panel = HistoryPanel(self.history)
         window.history_dock.setWindowTitle("Undo history")  # "History" is the runs now
         self.runs_dock = self._dock(
-            "History", "runs", self.history_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+            "History", "runs", self.history_panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
+        window.tabifyDockWidget(self.panel_dock, self.runs_dock)  # one column for the canvas
+        self.panel_dock.raise_()
         self.status = GenerationStatus(window.statusBar(), self.controller)
         self._build_actions()
         self._connect_controller()
         self._connect_variants()
         self._connect_history()
+        self._connect_panel()
+        if prompt is not None:
+            self.panel.set_prompt(prompt)
 
     # ----- building -------------------------------------------------------------------
 
@@ -75,17 +87,24 @@ class GenerationUi(QObject):
         return dock
 
     def _build_actions(self) -> None:
+        """The panel's Generate (Ctrl+Enter) and Cancel (Esc), made window-wide.
+
+        Cancel is enabled only while something runs, so at other times Esc still
+        reaches the widgets (the variants view's "back to the grid").
+        """
         window = self.window
-        self.generate_action = QAction("&Generate", window)
-        self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.generate_action.triggered.connect(self.generate)
-        self.cancel_action = QAction("&Cancel generation", window)
-        self.cancel_action.setShortcut(QKeySequence("Esc"))
-        self.cancel_action.setEnabled(False)  # Esc belongs to the widgets when nothing runs
-        self.cancel_action.triggered.connect(self.controller.cancel)
-        window.addActions([self.generate_action, self.cancel_action])
+        self.generate_action = self.panel.generate_action
+        self.cancel_action = self.panel.cancel_action
+        for action in (self.generate_action, self.cancel_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.settings_action = QAction("&Settings…", window)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.open_settings)
+        window.addActions([self.settings_action])
         menu = window.menuBar().addMenu("&Generate")
         menu.addActions([self.generate_action, self.cancel_action])
+        menu.addSeparator()
+        menu.addActions([self.panel_dock.toggleViewAction(), self.settings_action])
         self.menu = menu
 
     # ----- wires ----------------------------------------------------------------------
@@ -99,7 +118,7 @@ class GenerationUi(QObject):
         c.run_failed.connect(self.variants.fail_run)
         c.message.connect(self._show_message)
         c.message_cleared.connect(self._clear_retry_message)
-        c.busy_changed.connect(lambda count: self.cancel_action.setEnabled(count > 0))
+        c.busy_changed.connect(self.panel.set_busy)
         self._retry_text = ""
 
     def _connect_variants(self) -> None:
@@ -115,10 +134,21 @@ class GenerationUi(QObject):
         c.run_finished.connect(lambda *_: panel.refresh())
         c.run_failed.connect(lambda *_: panel.refresh())
 
+    def _connect_panel(self) -> None:
+        panel, document = self.panel, self.window.document
+        panel.generate_requested.connect(self.generate)
+        panel.cancel_requested.connect(self.controller.cancel)
+        self.controller.run_restored.connect(self._restore_options)
+        document.image_changed.connect(self._tell_panel_facts)
+        document.undo_stack.indexChanged.connect(self._tell_panel_facts)
+        self._tell_panel_facts()
+
     # ----- commands -------------------------------------------------------------------
 
     def generate(self) -> None:
-        raise NotImplementedError  # replaced once the prompt panel is wired
+        """The panel's options with the canvas photo and mask, sent in the background."""
+        template = self.panel.build_request(FROM_CANVAS, None, self.panel.reference_files())
+        self.controller.generate(template)
 
     def close(self) -> None:
         """The window closes: stop running jobs, the local server and the index."""
@@ -177,6 +207,22 @@ class GenerationUi(QObject):
     def _restore_run(self, run_id: str) -> None:
         self.controller.restore_run(run_id)
         self.tabs.setCurrentIndex(CANVAS_TAB)
+
+    def _tell_panel_facts(self) -> None:
+        """Size and whether a mask is painted, for the panel's inline preflight."""
+        document = self.window.document
+        has_mask = bool(document.mask.binary().any())
+        self.panel.set_document_facts(document.width, document.height, has_mask)
+
+    def _restore_options(self, record: RunRecord) -> None:
+        """A restored run's prompt and options back in the panel; references from its folder."""
+        data = {
+            **record.fields,
+            "prompt": record.prompt,
+            "model": record.model,
+            "reference_paths": [str(image.path) for image in record.inputs[1:]],
+        }
+        self.panel.set_options(options_from_dict(data))
 
     def _use_as_base(self, run_id: str, index: int) -> None:
         self.controller.use_as_base(run_id, index)
