@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from maskpaint.core.api import (
     AuthenticationError,
@@ -119,6 +119,11 @@ class GenerationController(QObject):
     def running(self) -> int:
         return len(self._jobs)
 
+    @property
+    def started(self) -> int:
+        """How many generations this controller has started (numbers runs 1, 2, ...)."""
+        return self._count
+
     def set_backend(self, backend: Backend) -> None:
         """New settings: later runs go to `backend`; running ones keep theirs."""
         old, self.backend = self.backend, backend
@@ -160,6 +165,20 @@ class GenerationController(QObject):
         for tracked in self._jobs:
             if tracked.job is not None:
                 tracked.job.cancel()
+
+    def shutdown(self) -> None:
+        """The window closes: cancel every job and stop listening to them.
+
+        The jobs still end on their own threads (closing their runs as cancelled in
+        the history); only their reports to this soon-deleted object are dropped.
+        """
+        self._ticker.stop()
+        for tracked in self._jobs:
+            if tracked.job is not None:
+                tracked.job.cancel()
+                for signal in _signals(tracked.job):
+                    signal.disconnect()
+        self._jobs.clear()
 
     def use_as_base(self, run_id: str, index: int) -> None:
         """Make a variant the canvas photo with an empty mask, as one undo step."""
@@ -326,6 +345,10 @@ class GenerationController(QObject):
         more = len(self._jobs) - 1
         others = f" (+{more} more running)" if more else ""
         self.status_changed.emit(f"Run {newest.number}: {newest.text} · {seconds:.0f} s{others}")
+
+
+def _signals(job: Job[GenerationOutcome]) -> tuple[SignalInstance, ...]:
+    return (job.progress, job.succeeded, job.failed, job.finished)
 
 
 def _sentence(text: str) -> str:

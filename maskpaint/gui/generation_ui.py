@@ -152,7 +152,7 @@ class GenerationUi(QObject):
 
     def close(self) -> None:
         """The window closes: stop running jobs, the local server and the index."""
-        self.controller.cancel_all()
+        self.controller.shutdown()
         self.backend.close()
 
     # ----- controller -> widgets ------------------------------------------------------
