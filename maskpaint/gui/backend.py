@@ -9,15 +9,11 @@ worker, so the window never waits for it), and the status bar says so.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from maskpaint.core.api_config import ClientConfig
 from maskpaint.core.settings import Settings, SettingsStore
-
-if TYPE_CHECKING:
-    from maskpaint.server.embedded import EmbeddedServer
+from maskpaint.gui.local_server import LocalServer
 
 LOCAL_NOTICE = "No API key: using the built-in local inpainting server (prompts are ignored)"
 
@@ -28,8 +24,7 @@ class Backend:
     def __init__(self, settings: Settings, config: ClientConfig | None) -> None:
         self.settings = settings
         self._config = config
-        self._server: EmbeddedServer | None = None
-        self._lock = threading.Lock()
+        self._server = LocalServer()
 
     def __repr__(self) -> str:
         where = "local server" if self.local else self._config
@@ -51,24 +46,15 @@ class Backend:
         """The endpoint to send to; starts the local server the first time it is needed."""
         if self._config is not None:
             return self._config
-        from maskpaint.server import EmbeddedServer  # uvicorn and OpenCV load only when used
-
-        with self._lock:
-            if self._server is None:
-                self._server = EmbeddedServer("127.0.0.1").start()
-            server = self._server
         return ClientConfig(
-            base_url=server.base_url,
+            base_url=self._server.base_url(),
             connect_timeout=self.settings.connect_timeout,
             total_timeout=self.settings.total_timeout,
         )
 
     def close(self) -> None:
         """Stop the local server if this backend started one."""
-        with self._lock:
-            server, self._server = self._server, None
-        if server is not None:
-            server.stop()
+        self._server.stop()
 
 
 def choose_backend(

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from maskpaint.core.settings import Settings, SettingsStore
@@ -18,7 +18,12 @@ from maskpaint.gui.app import build_window
 from maskpaint.gui.generation_ui import CANVAS_TAB, VARIANTS_TAB
 from maskpaint.gui.main_window import MainWindow
 from maskpaint.server import EmbeddedServer, Fault
-from tests.gui.generation_support import decoded_size, edited_pixels, paint_stroke, run_json
+from tests.gui.generation_support import (
+    StallProbe,
+    decoded_size,
+    edited_pixels,
+    paint_stroke,
+)
 
 PROMPT = "a bowl of cherries next to the cup"
 
@@ -209,19 +214,19 @@ def test_401_banner_says_the_key_was_refused_with_an_open_settings_button(
     assert opened == [True] and window.banner.isHidden()
 
 
-def test_the_event_loop_never_stalls_50_ms_during_four_1536x1024_images(qtbot, app):
+def test_the_event_loop_never_stalls_50_ms_during_four_1536x1024_images(qtbot, coffee_path):
+    """Against the app's own built-in server: it runs in a child process, as the real API
+    runs elsewhere, so the probe measures the app (an in-process server's rendering would
+    take the GIL from the window for 100-300 ms)."""
+    app = MainWindow(coffee_path)
+    qtbot.addWidget(app)
+    app.show()
+    qtbot.waitExposed(app)
+    app.canvas.actual_size()
+    app.tools.set_size(20)
     choose(app, n=4, size="1536x1024")
     paint_stroke(qtbot, app.canvas)
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    probe = QTimer()
-    probe.setInterval(10)
-
-    def tick() -> None:
-        gaps.append(clock.restart())
-
-    probe.timeout.connect(tick)
-    clock.start()
+    probe = StallProbe()
     probe.start()
     press_generate(qtbot, app)
     wait_idle(qtbot, app, timeout=60000)
@@ -230,8 +235,11 @@ def test_the_event_loop_never_stalls_50_ms_during_four_1536x1024_images(qtbot, a
     assert len(record.variants) == 4 and decoded_size(record.variants[0]) == (1536, 1024)
     page = app.generation.variants.pages[record.run_id]
     assert all(page.tile(i).is_final() for i in range(4))
-    worst = max(gaps[1:])
-    print(f"event loop: {len(gaps)} ticks, max gap {worst} ms")
+    worst = max(probe.app_gaps)
+    print(
+        f"event loop: {len(probe.gaps)} ticks, max gap {max(probe.gaps):.0f} ms wall clock, "
+        f"{worst:.0f} ms without the time other programs held the CPU"
+    )
     assert worst < 50
 
 
@@ -325,3 +333,13 @@ def test_no_key_uses_the_built_in_server_and_says_so(qtbot, coffee_path):
     assert "≈ $" not in window.generation.status.text()  # the local server costs nothing
     window.close()
     QApplication.processEvents()
+
+
+def test_the_stall_probe_sees_a_gui_thread_blocked_for_120_ms(qtbot):
+    """The instrument itself: a slot that blocks the GUI thread shows as a gap."""
+    probe = StallProbe()
+    probe.start()
+    QTimer.singleShot(30, lambda: time.sleep(0.12))
+    qtbot.wait(300)
+    probe.stop()
+    assert max(probe.app_gaps) >= 110
