@@ -27,6 +27,8 @@ from maskpaint.core.imageio import mime_for, open_image, sniff_format
 from maskpaint.core.preflight import preflight
 from maskpaint.core.pricing import estimate_before, estimate_from_usage
 from maskpaint.core.request import DEFAULT_MODEL, EditRequest, ImageFile
+from maskpaint.edit_compose import add_arguments as add_compose_arguments
+from maskpaint.edit_compose import prepare as prepare_compose
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,10 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partial-images", type=int, help="previews while streaming (0-3)")
     parser.add_argument("--base-url", help="API base URL (default: $OPENAI_BASE_URL or OpenAI)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
+    add_compose_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    request = _build_request(args)
+    request, composer = prepare_compose(args, _build_request(args), _say)
     report = preflight(request)
     for fix in report.fixes:
         _say(f"fixed: {fix.message}")
@@ -59,12 +62,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     saver = _Saver(args.out, args.images[0].stem)
+    on_variant = saver.save if composer is None else composer.saving(saver.save)
     with _client(args.base_url) as client:
         local = client.config.uses_local_backend  # free: no cost estimate
         try:
             result = client.edit(
                 report.request,
-                on_variant=saver.save,
+                on_variant=on_variant,
                 on_partial=lambda p: _say(f"preview {p.partial_index + 1} of image {p.index + 1}"),
                 on_progress=_ProgressPrinter(),
             )
@@ -78,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         _say(note)
     cost = "" if local else _cost(report.request, result)
     _say(f"done: {len(result.variants)} image(s) in {result.elapsed:.1f} s{cost}")
-    return 0
+    return 1 if composer is not None and composer.failed else 0
 
 
 def _cost(request: EditRequest, result: EditResult) -> str:
@@ -163,7 +167,7 @@ class _Saver:
         self.stem = stem
         self.paths: list[Path] = []
 
-    def save(self, variant: Variant) -> None:
+    def save(self, variant: Variant) -> Path:
         extension = "jpg" if variant.format == "jpeg" else variant.format
         number = variant.index + 1
         path = self.folder / f"{self.stem}-edit-{number}.{extension}"
@@ -173,6 +177,7 @@ class _Saver:
         path.write_bytes(variant.data)
         self.paths.append(path)
         print(path, flush=True)
+        return path
 
 
 class _ProgressPrinter:

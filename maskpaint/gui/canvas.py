@@ -188,27 +188,30 @@ class Canvas(QAbstractScrollArea):
         exposed = event.rect()
         painter = QPainter(self.viewport())
         painter.fillRect(exposed, BACKGROUND)
-        source = self._source_rect(exposed)
-        if not source.isEmpty():
-            target = QRectF(self.to_view(source.left(), source.top()), source.size() * self.zoom)
+        if not self._source_rect(exposed).isEmpty():
             painter.setClipRect(exposed)
+            # Always the whole image onto its whole on-screen rect, clipped to the exposed
+            # part: Qt only samples the clipped pixels, and every repaint, however small,
+            # maps screen pixels to photo pixels the same way (no seams, no shifted pixels).
+            source = QRectF(self._photo.rect())
+            target = QRectF(self.origin(), source.size() * self.zoom)
             # Bilinear when zoomed out (no aliasing), nearest when zoomed in (crisp pixels).
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1.0)
-            sourcef = QRectF(source)
             if self.overlay.mask_only:
-                self.overlay.draw(painter, target, sourcef)
+                self.overlay.draw(painter, target, source)
             else:
                 if self._photo.hasAlphaChannel():
                     painter.fillRect(target, Qt.BrushStyle.Dense4Pattern)
-                painter.drawImage(target, self._photo, sourcef)
+                painter.drawImage(target, self._photo, source)
                 if self.overlay.visible:
-                    self.overlay.draw(painter, target, sourcef)
+                    self.overlay.draw(painter, target, source)
+            painter.setClipping(False)
         self._paint_tool_preview(painter)
         self._paint_brush_cursor(painter)
         painter.end()
 
     def _source_rect(self, exposed: QRect) -> QRect:
-        """Whole image pixels behind `exposed`, plus 2 so bilinear edges match neighbours."""
+        """Whole image pixels behind `exposed` (plus 2 for bilinear neighbours)."""
         x0, y0 = self.to_image(QPointF(exposed.topLeft()))
         x1, y1 = self.to_image(QPointF(exposed.right() + 1, exposed.bottom() + 1))
         left = max(0, math.floor(x0) - 2)

@@ -23,6 +23,9 @@ class StatusFields:
         self.edited = QLabel()
         for label in (self.pixel, self.image_size, self.zoom, self.brush, self.edited):
             label.setContentsMargins(6, 0, 6, 0)
+            # An empty label is shorter; the bar must not change height when the cursor
+            # enters the photo, or a fitted canvas would resize and the photo jump.
+            label.setMinimumHeight(label.fontMetrics().height())
             bar.addPermanentWidget(label)
         # Counting edited pixels reads the whole mask: do it once per undo step, not per move.
         self._edited_timer = QTimer(bar)

@@ -10,17 +10,33 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from maskpaint.core.mask import Brush, Mask
 from tests.gui.helpers import capsule, disc, drag, image_point, view_point
 
 
-def stroke_pixels(canvas, points: list[QPoint], radius: float) -> np.ndarray:
-    """Union of the straight segments between the image points the mouse went through."""
+def assert_stroke(window, points: list[QPoint], radius: float) -> None:
+    """The mask holds exactly the stroke through the image points under `points`.
+
+    Two oracles: the brush geometry (every pixel whose centre is within radius - 0.5 of
+    the path is painted, none beyond radius: dabs are spaced so scallops stay under half
+    a pixel), and an exact replay of the same image points through core's Stroke.
+    """
+    canvas = window.canvas
     shape = canvas.document.mask.coverage.shape
     image_points = [image_point(canvas, p) for p in points]
-    expected = disc(shape, *image_points[0], radius)
+    outer = disc(shape, *image_points[0], radius)
+    inner = disc(shape, *image_points[0], radius - 0.5)
     for a, b in itertools.pairwise(image_points):
-        expected |= capsule(shape, a, b, radius)
-    return expected
+        outer |= capsule(shape, a, b, radius)
+        inner |= capsule(shape, a, b, radius - 0.5)
+    got = painted(window)
+    assert not (got & ~outer).any(), "painted outside the brush outline"
+    assert not (inner & ~got).any(), "left a hole under the brush"
+    replay = Mask(shape[1], shape[0])
+    stroke = replay.stroke(Brush(radius))
+    for x, y in image_points:
+        stroke.add_point(x, y)
+    assert np.array_equal(got, replay.binary())
 
 
 def painted(window) -> np.ndarray:
@@ -41,7 +57,7 @@ def test_drag_paints_exactly_the_pixels_under_the_brush_at_100_percent(qtbot, wi
     points = [view_point(canvas, 100, 100), view_point(canvas, 180, 130)]
     points.append(view_point(canvas, 260, 90))
     drag(qtbot, canvas, points)
-    assert np.array_equal(painted(window), stroke_pixels(canvas, points, 10))
+    assert_stroke(window, points, 10)
 
 
 def test_drag_at_250_percent_after_zooming_on_a_point_paints_under_the_cursor(qtbot, window):
@@ -54,7 +70,7 @@ def test_drag_at_250_percent_after_zooming_on_a_point_paints_under_the_cursor(qt
     assert abs(after[0] - before[0]) <= 0.5 / 2.5 and abs(after[1] - before[1]) <= 0.5 / 2.5
     points = [anchor, anchor + QPoint(37, 11), anchor + QPoint(61, 45)]
     drag(qtbot, canvas, points)
-    assert np.array_equal(painted(window), stroke_pixels(canvas, points, 10))
+    assert_stroke(window, points, 10)
     assert painted(window)[int(after[1]), int(after[0])]
 
 
@@ -105,7 +121,7 @@ def test_drag_after_panning_with_space_paints_under_the_cursor(qtbot, window):
     assert not painted(window).any()  # panning does not paint
     points = [QPoint(200, 200), QPoint(260, 240)]
     drag(qtbot, canvas, points)
-    assert np.array_equal(painted(window), stroke_pixels(canvas, points, 10))
+    assert_stroke(window, points, 10)
 
 
 def test_middle_button_drag_pans_without_painting(qtbot, window):
@@ -127,8 +143,14 @@ def test_eraser_removes_the_painted_pixels_under_it(qtbot, window):
     window.tools.set_size(10)
     erase = [view_point(canvas, 200, 60), view_point(canvas, 200, 140)]
     drag(qtbot, canvas, erase)
-    expected = stroke_pixels(canvas, paint, 20) & ~stroke_pixels(canvas, erase, 5)
-    assert np.array_equal(painted(window), expected)
+    replay = Mask(600, 400)
+    for points, brush in ((paint, Brush(20)), (erase, Brush(5, erase=True))):
+        stroke = replay.stroke(brush)
+        for pos in points:
+            stroke.add_point(*image_point(canvas, pos))
+    assert np.array_equal(painted(window), replay.binary())
+    a, b = (image_point(canvas, p) for p in erase)
+    assert not (painted(window) & capsule((400, 600), a, b, 4.5)).any()
 
 
 def test_undo_and_redo_restore_the_exact_arrays(qtbot, window):
@@ -156,8 +178,10 @@ def test_shift_click_draws_a_straight_line_from_the_last_point(qtbot, window):
     drag(qtbot, canvas, [first])
     second = view_point(canvas, 380, 260)
     drag(qtbot, canvas, [second], modifiers=Qt.KeyboardModifier.ShiftModifier)
-    expected = capsule((400, 600), image_point(canvas, first), image_point(canvas, second), 10)
-    assert np.array_equal(painted(window), expected)
+    a, b = image_point(canvas, first), image_point(canvas, second)
+    got = painted(window)
+    assert not (got & ~capsule((400, 600), a, b, 10)).any()
+    assert not (capsule((400, 600), a, b, 9.5) & ~got).any()
     assert window.document.undo_stack.count() == 2
 
 
