@@ -7,7 +7,7 @@ that lacks a value, or a half-typed model name, does not throw the choice away.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
@@ -315,9 +315,7 @@ class OptionsForm(QWidget):
             self.model_combo.setEditText(name.strip())
 
 
-def _refill(
-    combo: QComboBox, values: list[str] | tuple[str, ...], wanted: str, default: str
-) -> None:
+def _refill(combo: QComboBox, values: Sequence[str], wanted: str, default: str) -> None:
     """Replace the items; select `wanted`, else `default`, else the first."""
     combo.blockSignals(True)
     try:

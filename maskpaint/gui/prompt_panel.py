@@ -177,9 +177,8 @@ class PromptPanel(QWidget):
         self._busy = max(n_jobs, 0)
         self.cancel_action.setEnabled(self._busy > 0)
         self.cancel_button.setEnabled(self._busy > 0)
-        self.busy_label.setText(
-            "" if not self._busy else "1 edit running" if self._busy == 1 else f"{n_jobs} running"
-        )
+        running = {0: "", 1: "1 edit running"}
+        self.busy_label.setText(running.get(self._busy, f"{self._busy} edits running"))
 
     # -- reacting -------------------------------------------------------------------
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QThread, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from maskpaint.core.models import get_model, known_models
 from maskpaint.core.request import ImageFile
+from maskpaint.gui import prompt_panel
 from maskpaint.gui.panel_controls import CUSTOM_SIZE
 from maskpaint.gui.panel_options import PanelOptions, options_from_json, options_to_json
+from maskpaint.gui.panel_preflight import check
 from maskpaint.gui.prompt_panel import PromptPanel
 
 RED = "#c62828"
@@ -285,7 +288,7 @@ def test_esc_emits_cancel_requested_only_while_a_job_runs(qtbot, panel):
     assert not panel.cancel_button.isEnabled()
     panel.set_busy(2)
     assert panel.cancel_button.isEnabled()
-    assert panel.busy_label.text() == "2 running"
+    assert panel.busy_label.text() == "2 edits running"
     with qtbot.waitSignal(panel.cancel_requested, timeout=1000):
         qtbot.keyClick(panel.prompt_edit, Qt.Key.Key_Escape)
     panel.set_busy(0)
@@ -450,3 +453,27 @@ def test_options_changed_fires_on_edits(qtbot, panel):
         qtbot.keyClicks(panel.prompt_edit, "x")
     with qtbot.waitSignal(panel.options_changed, timeout=1000):
         panel.form.choice_combos["background"].setCurrentText("opaque")
+
+
+def test_a_reference_the_model_cannot_take_is_reported_as_fixed_on_sending(qtbot, panel, tmp_path):
+    gif = tmp_path / "swatch.gif"
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(gif)
+    panel.set_options(replace(EVERYTHING, model="gpt-image-1.5"))
+    panel.set_document_facts(600, 400, has_mask=True)
+    panel.references.add_paths([str(gif)])
+    wait_loaded(qtbot, panel)
+    assert [f.mime for f in panel.reference_files()] == ["image/gif"]
+    wait_lines(qtbot, panel, "maskpaint fixes this when sending: Image 2 (swatch.gif) is GIF")
+
+
+def test_preflight_runs_off_the_gui_thread(qtbot, panel, monkeypatch):
+    threads: list[object] = []
+
+    def recording_check(*args):
+        threads.append(QThread.currentThread())
+        return check(*args)
+
+    monkeypatch.setattr(prompt_panel, "check", recording_check)
+    panel.set_prompt("a hat")
+    qtbot.waitUntil(lambda: bool(threads), timeout=3000)
+    assert threads[0] is not QThread.currentThread()
