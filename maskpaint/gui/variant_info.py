@@ -17,6 +17,7 @@ from maskpaint.core.pricing import estimate_before, estimate_from_usage
 from maskpaint.core.request import EditRequest
 
 if TYPE_CHECKING:
+    from maskpaint.core.api_types import EditResult
     from maskpaint.core.history import RunRecord
 
 _VARIANT_FILE = re.compile(r"variant-(\d+)\.")
@@ -54,7 +55,7 @@ class ResultInfo:
     elapsed: float | None = None
 
     @classmethod
-    def from_edit_result(cls, result: Any, model: str) -> ResultInfo:
+    def from_edit_result(cls, result: EditResult, model: str) -> ResultInfo:
         """From the client's `EditResult` (variants, usage, size, elapsed)."""
         prompts: dict[int, str | None] = {v.index: v.revised_prompt for v in result.variants}
         usage = result.usage

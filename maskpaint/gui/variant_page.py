@@ -3,7 +3,7 @@ with the width, or one of them focused large with a before/after split slider.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,6 +45,8 @@ class RunPage(QWidget):
         self.transform = transform
         self.focused: VariantTile | None = None
         self.finished = False
+        self.clock = QElapsedTimer()  # when each variant arrived, counted from the start
+        self.clock.start()
         self.columns = 0
         self.header = QLabel(self)
         self.header.setWordWrap(True)

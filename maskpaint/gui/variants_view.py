@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QKeyEvent
+from PySide6.QtCore import QEvent, Qt, QThreadPool, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from maskpaint.core.errors import MaskpaintError
+from maskpaint.core.imageio import open_image
 from maskpaint.gui.variant_info import (
     ResultInfo,
     RunInfo,
@@ -36,22 +37,31 @@ if TYPE_CHECKING:
     from maskpaint.core.history import RunRecord
 
 log = logging.getLogger(__name__)
+DECODE_THREADS = 1
+MAX_PAGES = 12  # runs kept open: 12 runs of 4 results of 1536x1024 hold about 500 MB
 COMPARE_KEYS = (Qt.Key.Key_Backslash, Qt.Key.Key_Space)
 
 
 def decode_image(data: bytes) -> QImage:
-    """Bytes -> a QImage ready to draw; runs on a worker thread (QImage is not a QObject).
+    """Bytes -> a QImage ready to draw; runs on a worker thread.
 
-    Through QImageReader: PySide6 releases the GIL while it reads, but not during
-    QImage.fromData, which held the GUI thread up for 50-150 ms per 1536x1024 PNG.
+    Every step is one that lets go of the GIL, so the GUI thread keeps running: Pillow
+    (through core imageio) decodes, not `QImage.fromData`, which holds the GIL for its
+    whole 40 ms on a 1536x1024 PNG; Qt, not Pillow's "BGRX" packing, converts to the
+    drawing format (bench/bench_variants.py measures the stalls).
     """
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    image = QImageReader(buffer).read()
-    if image.isNull():
-        raise ValueError("not an image Qt can decode")
-    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    image = open_image(data).image
+    wrapped = QImage(
+        image.tobytes(),
+        image.width,
+        image.height,
+        len(image.getbands()) * image.width,
+        QImage.Format.Format_RGB888 if image.mode == "RGB" else QImage.Format.Format_RGBA8888,
+    )
+    opaque = image.mode == "RGB"
+    return wrapped.convertToFormat(  # a copy: the result owns its pixels
+        QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
+    )
 
 
 class VariantsView(QWidget):
@@ -67,6 +77,11 @@ class VariantsView(QWidget):
         self.transform = SharedTransform(self)
         self.pages: dict[str, RunPage] = {}
         self._jobs: set[Job[Any]] = set()
+        # Decodes queue on a pool of their own: four big PNGs decoded at once on a
+        # two-core machine starve the GUI thread of the GIL, and leave no thread for
+        # the network job that is still receiving.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(DECODE_THREADS)
         self._partial_counts: dict[tuple[str, int], int] = {}
         self.selector = QComboBox(self)
         self.selector.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -110,6 +125,9 @@ class VariantsView(QWidget):
         self, run_key: str, index: int, data: bytes, fmt: str = "png", path: Path | None = None
     ) -> None:
         """The final image of variant `index` (already saved at `path` by the controller)."""
+        page = self.pages.get(run_key)
+        if page is not None and not page.finished:
+            page.ensure_tile(index).set_arrival(page.clock.elapsed() / 1000)
         self._offer(run_key, index, RAW, data, rank=FINAL_RANK)
 
     def add_variant_image(self, run_key: str, index: int, kind: str, data: bytes) -> None:
@@ -164,6 +182,7 @@ class VariantsView(QWidget):
     # -- pages -------------------------------------------------------------------------
 
     def _add_page(self, page: RunPage) -> None:
+        self._drop_old_pages()
         self.pages[page.run_key] = page
         self.stack.addWidget(page)
         page.tile_clicked.connect(lambda index, p=page: self._tile_clicked(p, index))
@@ -173,6 +192,18 @@ class VariantsView(QWidget):
         self.selector.insertItem(0, page.info.title(), page.run_key)
         self.selector.blockSignals(False)
         self.selector.setVisible(self.selector.count() > 1)
+
+    def _drop_old_pages(self) -> None:
+        """Keep memory bounded over a long session: beyond MAX_PAGES, the oldest finished
+        runs close (their files stay in the history, to reopen). Runs in flight never do."""
+        finished = [key for key, page in self.pages.items() if page.finished]
+        for run_key in finished[: max(0, len(self.pages) + 1 - MAX_PAGES)]:
+            page = self.pages.pop(run_key)
+            self.selector.removeItem(self.selector.findData(run_key))
+            self.stack.removeWidget(page)
+            page.deleteLater()
+            for key in [k for k in self._partial_counts if k[0] == run_key]:
+                del self._partial_counts[key]
 
     def show_page(self, run_key: str) -> None:
         page = self.pages[run_key]
@@ -213,7 +244,17 @@ class VariantsView(QWidget):
 
     def _offer(self, run_key: str, index: int, kind: str, data: bytes, rank: int) -> None:
         if self._tile(run_key, index) is not None:
-            self._decode(data, self._offer_to(run_key, index, kind, rank))
+            self._decode(
+                data,
+                self._offer_to(run_key, index, kind, rank),
+                lambda error: self._undecodable(run_key, index, error),
+            )
+
+    def _undecodable(self, run_key: str, index: int, error: BaseException) -> None:
+        tile = self._tile(run_key, index)
+        if tile is not None and tile.current_image() is None:
+            tile.set_placeholder("cannot show this image\n(it is saved in the history folder)")
+        self._failed(error)
 
     def _offer_to(
         self, run_key: str, index: int, kind: str, rank: int
@@ -225,23 +266,34 @@ class VariantsView(QWidget):
 
         return offer
 
-    def _decode(self, source: bytes | Path, done: Callable[[QImage, bytes], None]) -> None:
+    def _decode(
+        self,
+        source: bytes | Path,
+        done: Callable[[QImage, bytes], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """Read (a history file) and decode on a worker; `done(image, bytes)` on the GUI thread."""
 
         def work(context: JobContext) -> tuple[QImage, bytes]:
             data = source.read_bytes() if isinstance(source, Path) else source
             return decode_image(data), data
 
-        self._run(work, lambda result: done(*result))
+        self._run(work, lambda result: done(*result), failed)
 
-    def _run(self, fn: Callable[[JobContext], Any], done: Callable[[Any], None]) -> None:
+    def _run(
+        self,
+        fn: Callable[[JobContext], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         holder: list[Job[Any]] = []  # finished may come before run_in_background returns
         job = run_in_background(
             fn,
             name="variants",
             on_success=done,
-            on_failure=self._failed,
+            on_failure=failed or self._failed,
             on_finished=lambda: self._jobs.difference_update(holder),
+            pool=self._pool,
         )
         holder.append(job)
         if not job.done:
@@ -291,6 +343,27 @@ class VariantsView(QWidget):
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         if page.focused is None:
             page.focus(index)
+
+    def event(self, event: QEvent) -> bool:
+        # Window-wide shortcuts (Esc = Cancel, digits, Ctrl+0 on the canvas) must not
+        # steal the keys this view answers while it has the focus.
+        if event.type() == QEvent.Type.ShortcutOverride and self._handles(cast(QKeyEvent, event)):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _handles(self, event: QKeyEvent) -> bool:
+        page = self.current_page()
+        if page is None:
+            return False
+        key, modifiers = event.key(), event.modifiers()
+        if key == Qt.Key.Key_0 and modifiers & Qt.KeyboardModifier.ControlModifier:
+            return True
+        if modifiers & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        if key == Qt.Key.Key_Escape:
+            return page.focused is not None
+        return key in COMPARE_KEYS or Qt.Key.Key_0 <= key <= Qt.Key.Key_9
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         page = self.current_page()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -187,3 +189,20 @@ def test_ten_thousand_runs_load_a_page_at_a_time_as_the_list_scrolls(qtbot, big_
     assert counts[-1] == BIG_HISTORY
     assert model.index(BIG_HISTORY - 1).data(RunIdRole) == "20250101-000000-00000000"
     history.close()
+
+
+def test_a_run_left_by_a_process_that_died_shows_as_interrupted(qtbot, history, maskpaint_home):
+    # A real other process starts a run and exits without finishing it, as a crash would.
+    script = (
+        "from maskpaint.core.history import History\n"
+        "from tests.gui.history_runs import request\n"
+        "History().start_run(request('a boat on a lake'), base_url='http://127.0.0.1:1/v1')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", script], cwd=root, check=True, timeout=60)
+    history.rebuild_index()
+    panel = HistoryPanel(history)
+    qtbot.addWidget(panel)
+    first, facts = panel.model.index(0).data().split("\n")
+    assert first == "a boat on a lake"
+    assert "interrupted" in facts

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QWheelEvent
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from maskpaint.core.api_types import EditResult, Variant
 from maskpaint.core.history import History
+from maskpaint.gui import variants_view
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variant_page import RunPage
 from maskpaint.gui.variant_tile import VariantTile
@@ -76,7 +79,7 @@ def test_tiles_show_the_original_and_each_variant_with_their_pixels(qtbot, view)
     assert [t.index for t in page.tiles()] == [None, 0, 1, 2]
     assert center_color(page.original) == RED
     assert [center_color(page.variants[i]) for i in range(3)] == [BLUE, GREEN, GREY]
-    assert page.variants[0].facts.text() == "90×60"
+    assert page.variants[0].facts.text().startswith("90×60")
 
 
 def test_tiles_wait_as_receiving_until_bytes_arrive(qtbot, view):
@@ -316,3 +319,75 @@ def test_show_run_of_a_failed_run_says_why(qtbot, view):
     assert center_color(page.variants[0]) == GREEN
     assert page.variants[1].canvas.placeholder == "not received"
     history.close()
+
+
+def test_a_client_result_becomes_the_runs_facts(qtbot, view):
+    page = start(qtbot, view, n=2)
+    result = EditResult(
+        variants=(
+            Variant(0, png(BLUE), "png", revised_prompt="a cloudless blue sky"),
+            Variant(1, png(GREEN), "png", revised_prompt=None),
+        ),
+        usage={"total_tokens": 1234, "input_tokens": 234, "output_tokens": 1000},
+        size="1024x1024",
+        elapsed=3.25,
+    )
+    view.finish_run("run-a", result)
+    assert page.variants[0].caption.toolTip() == "a cloudless blue sky"
+    assert page.variants[1].caption.toolTip() == ""
+    assert "1,234 tokens" in page.header.text()
+    assert "(usage tokens)" in page.header.text()  # priced from usage for gpt-image-1
+    assert "3.2 s" in page.header.text()
+
+
+def test_each_variant_says_when_it_arrived(qtbot, view):
+    page = start(qtbot, view, n=1)
+    assert re.fullmatch(r"90×60 · arrived after \d+\.\d s", page.variants[0].facts.text())
+
+
+def test_escape_goes_back_to_the_grid_before_any_window_shortcut(qtbot, view):
+    page = start(qtbot, view)
+    cancelled: list[bool] = []
+    cancel = QAction("Cancel", view)
+    cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+    cancel.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    cancel.triggered.connect(lambda: cancelled.append(True))
+    view.addAction(cancel)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_3)
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert page.focused is None and cancelled == []
+    qtbot.keyClick(view, Qt.Key.Key_Escape)  # nothing focused: Esc is the window's again
+    assert cancelled == [True]
+
+
+def test_old_finished_runs_close_but_runs_in_flight_stay(qtbot, view, monkeypatch):
+    monkeypatch.setattr(variants_view, "MAX_PAGES", 3)
+    view.begin_run("flying", png(RED), 1, None)  # never finishes
+    for number in range(4):
+        view.begin_run(f"run-{number}", png(RED), 1, None)
+        view.finish_run(f"run-{number}", None)
+    settle(qtbot, view)
+    assert set(view.pages) == {"flying", "run-2", "run-3"}
+    assert view.selector.count() == 3
+
+
+def test_bytes_that_are_no_image_say_so_in_their_tile(qtbot, view):
+    page = view.begin_run("run-a", png(RED), 2, None)
+    view.add_variant("run-a", 0, png(BLUE), "png", None)
+    with qtbot.waitSignal(view.problem) as problem:
+        view.add_variant("run-a", 1, b"<html>gateway error</html>", "png", None)
+    settle(qtbot, view)
+    assert "cannot show this image" in page.variants[1].canvas.placeholder
+    assert problem.args[0].endswith(".")  # a sentence for the banner, no traceback
+    assert center_color(page.variants[0]) == BLUE
+
+
+def test_save_as_to_a_folder_that_cannot_be_written_says_why(qtbot, view, tmp_path, monkeypatch):
+    page = start(qtbot, view)
+    target = tmp_path / "missing-folder" / "variant.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    with qtbot.waitSignal(view.problem) as problem:
+        qtbot.mouseClick(page.variants[0].buttons["save"], Qt.MouseButton.LeftButton)
+    assert problem.args[0].startswith("Could not save variant.png")
+    assert not target.exists()
