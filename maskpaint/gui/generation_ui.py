@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget
 from maskpaint.core import paths
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
+from maskpaint.core.settings import Settings, SettingsStore
 from maskpaint.gui.backend import Backend, choose_backend
 from maskpaint.gui.generation import FROM_CANVAS, OPEN_SETTINGS, GenerationController
 from maskpaint.gui.generation_job import GenerationOutcome, RunOpened, VariantSaved
@@ -24,6 +25,7 @@ from maskpaint.gui.generation_status import GenerationStatus
 from maskpaint.gui.history_panel import HistoryPanel
 from maskpaint.gui.panel_options import options_from_dict
 from maskpaint.gui.prompt_panel import PromptPanel
+from maskpaint.gui.settings_dialog import SettingsDialog
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variants_view import VariantsView
 
@@ -127,12 +129,14 @@ class GenerationUi(QObject):
         self.variants.problem.connect(lambda text: self.window.banner.show_message(text))
 
     def _connect_history(self) -> None:
-        panel, c = self.history_panel, self.controller
-        panel.open_run.connect(self.open_run)
-        panel.restore_run.connect(self._restore_run)
-        c.run_started.connect(lambda *_: panel.refresh())
-        c.run_finished.connect(lambda *_: panel.refresh())
-        c.run_failed.connect(lambda *_: panel.refresh())
+        c = self.controller
+        for signal in (c.run_started, c.run_finished, c.run_failed):
+            signal.connect(lambda *_: self.history_panel.refresh())
+        self._connect_history_panel()
+
+    def _connect_history_panel(self) -> None:
+        self.history_panel.open_run.connect(self.open_run)
+        self.history_panel.restore_run.connect(self._restore_run)
 
     def _connect_panel(self) -> None:
         panel, document = self.panel, self.window.document
@@ -228,5 +232,29 @@ class GenerationUi(QObject):
         self.controller.use_as_base(run_id, index)
         self.tabs.setCurrentIndex(CANVAS_TAB)
 
-    def open_settings(self) -> None:
-        raise NotImplementedError  # replaced once the settings dialog is wired
+    # ----- settings -------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        """The Settings dialog, window-modal; saving switches the endpoint at once."""
+        dialog = SettingsDialog(SettingsStore(), self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settings_saved.connect(self._settings_saved)
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, settings: Settings) -> None:
+        """Later runs go where the new settings say; running ones finish where they were."""
+        old_folder = self.backend.settings.data_folder
+        self.backend = choose_backend()
+        self.controller.set_backend(self.backend)
+        if settings.data_folder != old_folder:
+            self._use_history(History(paths.history_dir(settings.data_folder)))
+
+    def _use_history(self, history: History) -> None:
+        """Another data folder: a History panel over the runs in it."""
+        self.history = self.controller.history = history
+        old = self.history_panel
+        self.history_panel = HistoryPanel(history)
+        self.runs_dock.setWidget(self.history_panel)
+        old.deleteLater()
+        self._connect_history_panel()

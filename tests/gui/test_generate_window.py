@@ -17,6 +17,7 @@ from maskpaint.core.settings import Settings, SettingsStore
 from maskpaint.gui.app import build_window
 from maskpaint.gui.generation_ui import CANVAS_TAB, VARIANTS_TAB
 from maskpaint.gui.main_window import MainWindow
+from maskpaint.gui.settings_dialog import SettingsDialog
 from maskpaint.server import EmbeddedServer, Fault
 from tests.gui.generation_support import (
     StallProbe,
@@ -193,25 +194,31 @@ def test_errors_show_their_message_in_the_banner_and_keep_the_mask(qtbot, app, l
     assert page.finished
 
 
-def test_401_banner_says_the_key_was_refused_with_an_open_settings_button(
-    qtbot, coffee_path, monkeypatch
-):
+def test_401_offers_settings_where_the_right_key_makes_the_next_run_work(qtbot, coffee_path):
     with EmbeddedServer(api_key="sk-right-key") as guarded:
         SettingsStore().set_api_key("sk-wrong-key")
         window = open_window(qtbot, coffee_path, guarded.base_url)
-        opened: list[bool] = []
-        monkeypatch.setattr(window.generation, "open_settings", lambda: opened.append(True))
         choose(window, n=1)
         paint_stroke(qtbot, window.canvas)
+        painted = window.document.mask.coverage.copy()
         press_generate(qtbot, window)
         wait_idle(qtbot, window)
-    assert "The API key was refused" in window.banner.text()
-    assert "sk-wrong-key" not in window.banner.text()
-    button = window.banner.action_button
-    assert button.isVisible() and button.text() == "Open Settings"
-    assert window.document.mask.edited_fraction() > 0
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert opened == [True] and window.banner.isHidden()
+        assert "The API key was refused" in window.banner.text()
+        assert "sk-wrong-key" not in window.banner.text()
+        button = window.banner.action_button
+        assert button.isVisible() and button.text() == "Open Settings"
+        assert np.array_equal(window.document.mask.coverage, painted)
+
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, SettingsDialog))
+        assert window.banner.isHidden() and dialog.isVisible()
+        qtbot.keyClicks(dialog.key_edit, "sk-right-key")
+        dialog.accept()
+        press_generate(qtbot, window)
+        wait_idle(qtbot, window)
+        record = newest_run(window)
+        assert record.status == "done" and len(record.variants) == 1
+        assert guarded.received[-1].headers["authorization"] == "REDACTED"
 
 
 def test_the_event_loop_never_stalls_50_ms_during_four_1536x1024_images(qtbot, coffee_path):
