@@ -242,15 +242,16 @@ class GenerationController(QObject):
         number = self._count
 
         def work(context: JobContext) -> GenerationOutcome:
+            config = backend.client_config()  # may start the local server: not on the GUI
             spec = JobSpec(
                 request=template,
-                config=backend.client_config(),  # may start the local server: not on the GUI
+                config=config,
                 history=self.history,
                 photo=photo,
                 restore_run=restore_run,
                 lineage=lineage or {},
                 parallel=parallel,
-                priced=not backend.local,
+                priced=not config.uses_local_backend,  # this machine's server costs nothing
             )
             return run_generation(spec, context.emit, context.on_cancel)
 
