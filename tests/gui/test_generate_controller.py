@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from maskpaint.core.history import History
-from maskpaint.core.request import EditRequest
+from maskpaint.core.request import EditRequest, ImageFile
 from maskpaint.core.settings import Settings, SettingsStore
 from maskpaint.gui.backend import choose_backend
-from maskpaint.gui.generation import OPEN_SETTINGS, GenerationController
+from maskpaint.gui.generation import FROM_CANVAS, OPEN_SETTINGS, GenerationController
 from maskpaint.gui.generation_job import PreflightRefused, RunOpened, VariantSaved
 from maskpaint.server import EmbeddedServer, Fault
 from tests.gui.generation_support import (
@@ -324,3 +324,18 @@ def test_several_runs_at_once_and_cancel_takes_the_newest(qtbot, controller, win
     assert finished_id != failed_id
     started = [args[0] for args in recorder.args("run_started")]
     assert set(started) == {finished_id, failed_id}
+
+
+def test_reference_images_go_after_the_photo_as_image_array(
+    qtbot, controller, window, local_server, samples_dir
+):
+    reference = ImageFile((samples_dir / "rocket.jpg").read_bytes(), "rocket.jpg", "image/jpeg")
+    paint_stroke(qtbot, window.canvas)
+    recorder = Recorder.attach(controller)
+    controller.generate(EditRequest(images=(FROM_CANVAS, reference), prompt=PROMPT, n=1))
+    wait_end(qtbot, recorder, controller)
+    files = local_server.received[0].files
+    assert files["image[]#0"][:2] == ("coffee.png", "image/png")
+    assert files["image[]#1"] == ("rocket.jpg", "image/jpeg", len(reference.data))
+    folder = recorder.first("run_started")[1].path
+    assert (folder / "image-1.jpg").read_bytes() == reference.data
