@@ -314,7 +314,11 @@ class GenerationController(QObject):
         text = error.user_message if isinstance(error, MaskpaintError) else _bug(error)
         kept = len(getattr(error, "partial_variants", ()) or ())
         if kept:
-            text += f" The {kept} image{'s' * (kept != 1)} that arrived are kept in the history."
+            text += (
+                " The image that arrived is kept in the history."
+                if kept == 1
+                else f" The {kept} images that arrived are kept in the history."
+            )
         if tracked.run_id is not None:
             self.run_failed.emit(tracked.run_id, text)
         if isinstance(error, Cancelled):

@@ -194,6 +194,26 @@ def test_errors_show_their_message_in_the_banner_and_keep_the_mask(qtbot, app, l
     assert page.finished
 
 
+def test_a_stream_cut_after_the_first_image_keeps_that_image_on_screen_and_on_disk(
+    qtbot, app, local_server
+):
+    choose(app, n=2, stream=True, partial_images=0)
+    paint_stroke(qtbot, app.canvas)
+    press_generate(qtbot, app)
+    wait_idle(qtbot, app)
+    whole = newest_run(app).variants[0].stat().st_size
+    local_server.push_faults(Fault("truncate", after_bytes=whole * 4 // 3 * 3 // 2))
+    press_generate(qtbot, app)
+    wait_idle(qtbot, app)
+    record = newest_run(app)
+    assert record.status == "error" and [p.name for p in record.variants] == ["variant-0.png"]
+    assert app.banner.text().endswith("The image that arrived is kept in the history.")
+    page = app.generation.variants.pages[record.run_id]
+    assert page.tile(0).is_final()
+    assert page.tile(0).current_data() == record.variants[0].read_bytes()
+    assert app.document.mask.edited_fraction() > 0
+
+
 def test_401_offers_settings_where_the_right_key_makes_the_next_run_work(qtbot, coffee_path):
     with EmbeddedServer(api_key="sk-right-key") as guarded:
         SettingsStore().set_api_key("sk-wrong-key")
