@@ -27,6 +27,22 @@ _AZURE_ENV = {
 }
 
 
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback address, counting IPv4-mapped IPv6 (`::ffff:127.0.0.1`).
+
+    A dual-stack socket reports IPv4 clients in the mapped form, and Python before 3.13
+    does not call that loopback.
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
 def _frozen(headers: Mapping[str, str] | None = None) -> Mapping[str, str]:
     return MappingProxyType(dict(headers or {}))
 
@@ -71,13 +87,7 @@ class ClientConfig:
     @property
     def uses_local_backend(self) -> bool:
         """The base URL is on this machine (the embedded server or a local gateway)."""
-        host = urlsplit(self.base_url).hostname or ""
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(urlsplit(self.base_url).hostname or "")
 
     def _azure_root(self) -> str:
         root = self.base_url.rstrip("/")

@@ -6,7 +6,6 @@ makes the folder, not the database, the truth.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -19,7 +18,9 @@ from urllib.parse import urlsplit
 
 from PIL import Image, ImageOps
 
+from maskpaint.core import imageio
 from maskpaint.core.atomic import is_temp_name, write_bytes
+from maskpaint.core.errors import ImageError
 
 log = logging.getLogger(__name__)
 
@@ -176,21 +177,10 @@ def write_thumbnail(source: Path, target: Path) -> bool:
             image.draft("RGB", (THUMB_SIZE, THUMB_SIZE))  # JPEG decodes at 1/2..1/8 scale
             small = ImageOps.exif_transpose(image)
             small.thumbnail((THUMB_SIZE, THUMB_SIZE))
-            flat = _on_white(small)
-        buffer = io.BytesIO()
-        flat.save(buffer, "JPEG", quality=85)
-        write_bytes(target, buffer.getvalue(), durable=False)  # can be made again
-    except (OSError, ValueError, Image.DecompressionBombError) as error:
+            # imageio's JPEG: 16-bit and CMYK converted properly, transparency on white.
+            data = imageio.encode(small, "JPEG", quality=85)
+        write_bytes(target, data, durable=False)  # can be made again
+    except (OSError, ValueError, Image.DecompressionBombError, ImageError) as error:
         log.warning("no thumbnail for %s: %s", source, error)
         return False
     return True
-
-
-def _on_white(image: Image.Image) -> Image.Image:
-    """RGB for JPEG; transparent areas (background=transparent) become white, not black."""
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, "white")
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    return image.convert("RGB")

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: What we open: the three formats the edits endpoint takes as input.
 ACCEPTED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP")
+#: What preflight also opens, only to re-encode it as a PNG a model takes.
+CONVERTIBLE_FORMATS: tuple[str, ...] = (*ACCEPTED_FORMATS, "GIF", "BMP", "TIFF")
 
 #: Decompression-bomb limit, checked against the header before any pixel is decoded.
 #: 16384 x 16384 = 268 MP: above any camera (150 MP medium format), an 8K frame (33 MP)
@@ -106,13 +108,21 @@ class LoadedImage:
     source: Path | None
 
 
-def open_image(source: Path | str | bytes, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
-    """Open a PNG, JPEG or WebP from a path or bytes, upright and as RGB/RGBA.
+def open_image(
+    source: Path | str | bytes,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    formats: tuple[str, ...] = ACCEPTED_FORMATS,
+    name: str | None = None,
+) -> LoadedImage:
+    """Open a PNG, JPEG or WebP (or any of `formats`) from a path or bytes, upright, RGB/RGBA.
 
     The pixel count is checked from the header before decoding, so a bomb never allocates.
+    `name` is what messages call the image (default: the file name, or "The file").
     """
-    data, name, path = _read_source(source)
-    fmt = _accepted_format(data, name)
+    data, source_name, path = _read_source(source)
+    name = name or source_name
+    fmt = _accepted_format(data, name, formats)
     image = _parse_header(data, fmt, name)
     _check_pixels(image.size, max_pixels, name)
     _decode(image, fmt, name)
@@ -222,6 +232,24 @@ def image_size(data: bytes) -> tuple[int, int]:
     return _parse_header(data, fmt, "The file").size
 
 
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation tag from the header alone: 1 is upright, 5-8 swap the sides.
+
+    open_image turns photos upright, so anything that compares sizes with what the user
+    sees (a mask painted on the upright photo) must know whether the file is stored
+    sideways.
+    """
+    fmt = sniff_format(data)
+    Image.init()
+    if fmt is None or fmt not in Image.OPEN:
+        return 1
+    try:
+        value = _parse_header(data, fmt, "The file").getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # unreadable metadata never blocks an image that otherwise opens
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
 def to_rgba_array(image: Image.Image) -> np.ndarray:
     """A writable (h, w, 4) uint8 copy of the image, alpha 255 where it had none."""
     return np.array(normalize(image).convert("RGBA"), dtype=np.uint8)
@@ -296,7 +324,7 @@ def _read_source(source: Path | str | bytes) -> tuple[bytes, str, Path | None]:
     return data, name, path
 
 
-def _accepted_format(data: bytes, name: str) -> str:
+def _accepted_format(data: bytes, name: str, formats: tuple[str, ...]) -> str:
     """The sniffed format if we open it, else ImageError naming what was found."""
     if not data:
         raise ImageError(f"{name} is empty (0 bytes); export or download it again.")
@@ -305,7 +333,7 @@ def _accepted_format(data: bytes, name: str) -> str:
         raise ImageError(
             f"{name} is not an image maskpaint recognises; open a {_ACCEPTED_TEXT} file."
         )
-    if fmt not in ACCEPTED_FORMATS:
+    if fmt not in formats:
         raise ImageError(
             f"{name} is a {fmt} image, which maskpaint does not open; "
             f"save it as {_ACCEPTED_TEXT} and open that."

@@ -12,7 +12,7 @@ import datetime
 import re
 from dataclasses import dataclass, replace
 
-from maskpaint.core.request import DEFAULT_MODEL, EditRequest
+from maskpaint.core.request import DEFAULT_MODEL, OPTIONAL_FIELDS, EditRequest
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -30,21 +30,8 @@ MB = 1024 * 1024
 
 #: Fields every image-edit endpoint takes (beside prompt, image and mask).
 UNIVERSAL_FIELDS = frozenset({"n", "size"})
-_GPT_FIELDS = frozenset(
-    {
-        "background",
-        "input_fidelity",
-        "moderation",
-        "n",
-        "output_compression",
-        "output_format",
-        "partial_images",
-        "quality",
-        "size",
-        "stream",
-        "user",
-    }
-)
+#: GPT image models take every optional field but dall-e-2's response_format.
+_GPT_FIELDS = frozenset(OPTIONAL_FIELDS) - {"response_format"}
 STANDARD_SIZES = ("1024x1024", "1536x1024", "1024x1536")
 _SIZE_RE = re.compile(r"^([1-9][0-9]*)x([1-9][0-9]*)$")
 _SNAPSHOT_RE = re.compile(r"^(?P<base>.+)-(?P<date>\d{4}-\d{2}-\d{2})$")

@@ -9,13 +9,14 @@ fixed and reported as a `Fix`: never silently.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from maskpaint.core import imageio
+from maskpaint.core.errors import ImageError
 from maskpaint.core.models import MB, ModelSpec, get_model, one_of
 from maskpaint.core.request import EditRequest, ImageFile
 
@@ -69,21 +70,24 @@ class _Findings:
 
 @dataclass(frozen=True)
 class _Facts:
-    """What Pillow reads from an image header: enough to judge it without decoding."""
+    """What an image's header says: enough to judge it without decoding."""
 
-    format: str  # lower-case Pillow name: png, jpeg, webp, ...
-    width: int
+    format: str  # lower-case, as models.py names them: png, jpeg, webp, gif, ...
+    width: int  # upright, as the user sees and paints it (EXIF orientation applied)
     height: int
-    has_alpha: bool
+    rotated: bool  # stored sideways or flipped, with an EXIF orientation to undo it
 
 
 def _facts(data: bytes) -> _Facts | None:
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
-            return _Facts((img.format or "").lower(), img.width, img.height, alpha)
-    except (UnidentifiedImageError, OSError, ValueError):
+        width, height = imageio.image_size(data)
+    except ImageError:
         return None
+    orientation = imageio.exif_orientation(data)
+    if orientation >= 5:  # 5-8 turn the picture by a quarter: the sides swap
+        width, height = height, width
+    fmt = str(imageio.sniff_format(data)).lower()
+    return _Facts(fmt, width, height, rotated=orientation != 1)
 
 
 def preflight(request: EditRequest, *, apply_fixes: bool = True) -> PreflightReport:
@@ -221,12 +225,13 @@ def _check_images(request: EditRequest, spec: ModelSpec, found: _Findings) -> Ed
 def _check_mask(mask: ImageFile, first: _Facts | None, found: _Findings) -> bool:
     """Problems with the mask itself; True when it matches the first image's size."""
     facts = _facts(mask.data)
-    if facts is None:
+    alpha = _has_alpha(mask.data) if facts is not None and facts.format == "png" else False
+    if facts is None or alpha is None:
         found.problem(f"The mask ({mask.filename}) is not an image maskpaint can read.", "mask")
         return False
     if facts.format != "png":
         found.problem(f"The mask must be a PNG, but it is {facts.format.upper()}.", "mask")
-    elif not facts.has_alpha:
+    elif not alpha:
         found.problem(
             "The mask has no alpha channel; the API edits where alpha is 0, "
             "so save it as a PNG with transparency.",
@@ -242,6 +247,14 @@ def _check_mask(mask: ImageFile, first: _Facts | None, found: _Findings) -> bool
     return True
 
 
+def _has_alpha(data: bytes) -> bool | None:
+    """Whether the image carries transparency of any kind; None when it cannot be decoded."""
+    try:
+        return imageio.open_image(data).info.has_alpha
+    except ImageError:
+        return None
+
+
 def _fix_image(
     index: int,
     image: ImageFile,
@@ -255,16 +268,28 @@ def _fix_image(
     if facts is None:
         found.problem(f"{_name(index, image)} is not an image maskpaint can read.", "image")
         return image, None
+    try:
+        return _fix_readable_image(index, image, facts, spec, found, mask_to_scale, has_mask)
+    except ImageError as error:  # the header was fine, the pixels are not
+        found.problem(error.user_message, "image")
+        return image, None
+
+
+def _fix_readable_image(
+    index: int,
+    image: ImageFile,
+    facts: _Facts,
+    spec: ModelSpec,
+    found: _Findings,
+    mask_to_scale: ImageFile | None,
+    has_mask: bool,
+) -> tuple[ImageFile, ImageFile | None]:
     reason = _png_reason(index, facts, spec, has_mask)
     if reason is not None:
-        fmt = facts.format.upper()
-        if found.should_fix(
-            f"{_name(index, image)} is {fmt} but {reason}; convert it to PNG.", "image"
-        ):
-            found.fixed(
-                f"{_name(index, image)} was {fmt}; it was re-encoded as PNG because {reason}."
-            )
-            image = _as_png(image, None)
+        name, fmt = _name(index, image), facts.format.upper()
+        if found.should_fix(f"{name} is {fmt} but {reason}; convert it to PNG.", "image"):
+            image = _as_png(image, _open(index, image).image)
+            found.fixed(f"{name} was {fmt}; it was re-encoded as PNG because {reason}.")
     scaled_mask = None
     if len(image.data) >= spec.image_max_bytes:
         image, scaled_mask = _shrink(index, image, spec, found, mask_to_scale)
@@ -281,6 +306,8 @@ def _png_reason(index: int, facts: _Facts, spec: ModelSpec, has_mask: bool) -> s
     """Why this image must become a PNG, or None when it can go as it is."""
     if facts.format not in spec.image_formats:
         return f"{spec.name} takes {one_of(spec.image_formats)} images"
+    if facts.rotated:
+        return "it is stored sideways with a camera rotation tag, and is sent upright as shown"
     if index == 0 and has_mask and facts.format != "png":
         return "the image a mask applies to should be a PNG like the mask"
     return None
@@ -297,44 +324,39 @@ def _shrink(
     )
     if not found.should_fix(f"{before}; make it smaller.", "image"):
         return image, None
-    old = _facts(image.data)
-    small = image
-    factor = 1.0
+    loaded = _open(index, image)
+    pixels = loaded.info.width * loaded.info.height
+    small, smaller, factor = image, loaded.image, 1.0
     while len(small.data) >= limit:
         factor *= math.sqrt(limit / len(small.data)) * 0.9
-        small = _as_png(image, factor)
-    new = _facts(small.data)
-    assert old is not None and new is not None
-    scaled_mask = (
-        None if mask is None else _as_png(mask, factor, nearest=True, size=(new.width, new.height))
-    )
-    as_png = " as a PNG" if old.format != "png" else ""
+        smaller = imageio.downscale_to_fit(loaded.image, max_pixels=int(pixels * factor**2))
+        small = _as_png(image, smaller)
+    new_size = smaller.size
+    scaled_mask = None if mask is None else _as_png(mask, _scaled_mask(mask, new_size))
+    as_png = " as a PNG" if loaded.info.format != "PNG" else ""
     with_mask = " (and the mask with it)" if scaled_mask is not None else ""
     found.fixed(
-        f"{before}; it was scaled down from {old.width}x{old.height} to "
-        f"{new.width}x{new.height}{as_png}{with_mask}."
+        f"{before}; it was scaled down from {loaded.info.width}x{loaded.info.height} to "
+        f"{new_size[0]}x{new_size[1]}{as_png}{with_mask}."
     )
     return small, scaled_mask
 
 
-def _as_png(
-    image: ImageFile,
-    factor: float | None,
-    *,
-    nearest: bool = False,
-    size: tuple[int, int] | None = None,
-) -> ImageFile:
-    """Re-encode as PNG, optionally scaled by `factor` (or to `size`)."""
-    with Image.open(io.BytesIO(image.data)) as opened:
-        img: Image.Image = opened
-        img.load()
-        if img.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
-            img = img.convert("RGBA" if "A" in img.getbands() else "RGB")
-        if factor is not None:
-            target = size or (max(1, int(img.width * factor)), max(1, int(img.height * factor)))
-            resample = Image.Resampling.NEAREST if nearest else Image.Resampling.LANCZOS
-            img = img.resize(target, resample)
-        out = io.BytesIO()
-        img.save(out, format="PNG")
+def _scaled_mask(mask: ImageFile, size: tuple[int, int]) -> Image.Image:
+    """Nearest neighbour, so the mask's alpha stays exactly 0 or 255 where it was."""
+    return imageio.open_image(mask.data, name="The mask").image.resize(
+        size, Image.Resampling.NEAREST
+    )
+
+
+def _open(index: int, image: ImageFile) -> imageio.LoadedImage:
+    """Decoded for re-encoding: any format preflight converts, named as the report names it."""
+    return imageio.open_image(
+        image.data, formats=imageio.CONVERTIBLE_FORMATS, name=_name(index, image)
+    )
+
+
+def _as_png(image: ImageFile, pixels: Image.Image) -> ImageFile:
+    """`pixels` as the PNG file part that replaces `image`."""
     filename = str(PurePath(image.filename).with_suffix(".png"))
-    return ImageFile(out.getvalue(), filename, "image/png")
+    return ImageFile(imageio.encode(pixels, "PNG"), filename, imageio.mime_for("PNG"))

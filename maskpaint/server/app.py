@@ -7,7 +7,6 @@ processes POST /__maskpaint__/faults, GET /__maskpaint__/received, POST /__maskp
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 import time
@@ -20,17 +19,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from maskpaint.core.api_config import is_loopback
 from maskpaint.core.models import known_models
 from maskpaint.server.edits import edit_endpoint, unauthorized
-from maskpaint.server.faults import Fault, error_body
+from maskpaint.server.faults import Fault, default_error_body, error_body
 from maskpaint.server.results import NOTE
-from maskpaint.server.state import ReceivedRequest, ServerState, redact_headers
+from maskpaint.server.state import ServerState
 
 CONTROL_PREFIX = "/__maskpaint__"
 
 
 class ApiHeaders:
-    """Adds what every OpenAI answer carries (x-request-id, processing time) and our note."""
+    """Adds what every OpenAI answer carries (x-request-id, processing time) and our note.
+
+    These are defaults: a header the response already has (a fault's own x-request-id)
+    is kept as the only value, as a client would see it from the real API.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -45,25 +49,27 @@ class ApiHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 elapsed = str(int((time.monotonic() - started) * 1000)).encode()
-                extra = [
+                defaults = [
                     (b"x-request-id", request_id),
                     (b"openai-processing-ms", elapsed),
                     (b"x-maskpaint-note", NOTE.encode()),
                 ]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = [(name, value) for name, value in defaults if name not in present]
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def _record(request: Request, arrived: float) -> None:
+def _record(request: Request) -> None:
     state: ServerState = request.app.state.maskpaint
-    headers = redact_headers(request.headers.items())
-    state.record(ReceivedRequest(arrived, request.url.path, request.method, {}, {}, headers))
+    state.arrived(request.url.path, request.method, request.headers.items())
 
 
 async def models_endpoint(request: Request) -> Response:
-    _record(request, time.time())
+    _record(request)
     if not request.app.state.maskpaint.authorized(request.headers):
         return unauthorized()
     data = [
@@ -75,7 +81,7 @@ async def models_endpoint(request: Request) -> Response:
 
 async def file_endpoint(request: Request) -> Response:
     """An image answered as a URL; gone after an hour or after an `expire_urls` fault."""
-    _record(request, time.time())
+    _record(request)
     stored = request.app.state.maskpaint.files.get(request.path_params["name"])
     if stored is None:
         return JSONResponse(
@@ -88,11 +94,7 @@ async def file_endpoint(request: Request) -> Response:
 
 
 def from_loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(request.client.host if request.client else "")
 
 
 def _control_refused() -> JSONResponse:
@@ -136,13 +138,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     """A bug answers like OpenAI's 500; the traceback goes to the log, never the client."""
-    body = error_body(
-        "The server had an error while processing your request.",
-        type_="server_error",
-        param=None,
-        code=None,
-    )
-    return JSONResponse(body, 500)
+    return JSONResponse(default_error_body(500), 500)
 
 
 def create_app(state: ServerState) -> Starlette:

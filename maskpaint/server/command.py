@@ -57,7 +57,8 @@ def _api_key(variable: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from maskpaint.server.embedded import EmbeddedServer, is_loopback
+    from maskpaint.core.api_config import is_loopback
+    from maskpaint.server.embedded import EmbeddedServer
 
     if not is_loopback(args.host) and not args.allow_remote:
         raise MaskpaintError(

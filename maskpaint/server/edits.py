@@ -22,8 +22,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from maskpaint.server import codec, faults, results
 from maskpaint.server.faults import Fault
 from maskpaint.server.inpaint import Variant, variant_plan
-from maskpaint.server.results import Rendered
-from maskpaint.server.state import ReceivedRequest, ServerState, redact_headers
+from maskpaint.server.results import EventFamily, Rendered
+from maskpaint.server.state import ServerState
 from maskpaint.server.validation import ApiProblem, EditParams, Inputs, load_inputs, parse_form
 
 MAX_FILES = 64  # 16 images and a mask, with room for the API's own "too many" error
@@ -73,24 +73,15 @@ async def _read_form(request: Request) -> FormData:
 
 async def edit_endpoint(request: Request) -> Response:
     state: ServerState = request.app.state.maskpaint
-    arrived = time.time()
-    headers = redact_headers(request.headers.items())
-
-    def record(fields: dict[str, str], files: dict[str, tuple[str, str, int]]) -> None:
-        state.record(
-            ReceivedRequest(arrived, request.url.path, request.method, fields, files, headers)
-        )
-
+    arrival = state.arrived(request.url.path, request.method, request.headers.items())
     if not state.authorized(request.headers):
-        record({}, {})
         return unauthorized()
     try:
         form = await _read_form(request)
     except ApiProblem as problem:
-        record({}, {})
         return problem.response()
     try:
-        record(*_summarize(form))
+        state.parsed(arrival, *_summarize(form))
         return await _answer_with_fault(request, state, form, state.next_fault())
     finally:
         await form.close()
@@ -137,7 +128,8 @@ async def _stream_answer(
     state: ServerState, params: EditParams, inputs: Inputs, fault: Fault | None
 ) -> Response:
     kind = fault.kind if fault is not None else None
-    events = _events(state, params, inputs, broken=kind == "stream_error")
+    family: EventFamily = "image_generation" if kind == "generation_events" else "image_edit"
+    events = _events(state, params, inputs, family, broken=kind == "stream_error")
     if kind not in ("truncate", "slow"):
         return StreamingResponse(events, media_type="text/event-stream")
     # Byte-level faults need the whole body first, to cut or dribble it.
@@ -229,7 +221,12 @@ def _chat_completion(
 
 
 async def _events(
-    state: ServerState, params: EditParams, inputs: Inputs, *, broken: bool = False
+    state: ServerState,
+    params: EditParams,
+    inputs: Inputs,
+    family: EventFamily,
+    *,
+    broken: bool = False,
 ) -> AsyncIterator[bytes]:
     """partial_images partials then one completed event per image, then [DONE].
 
@@ -242,21 +239,15 @@ async def _events(
         stages = await run_in_threadpool(results.encode_partials, params, inputs, final, partials)
         for index, data in enumerate(stages):
             await asyncio.sleep(pause)
-            yield results.partial_event(params, inputs, data, index)
+            yield results.partial_event(params, inputs, data, index, family)
             if broken:
                 yield _stream_error()
                 return
         rendered = await run_in_threadpool(results.encode_final, params, inputs, final, variant)
         await asyncio.sleep(pause)
-        yield results.completed_event(params, inputs, rendered.data)
+        yield results.completed_event(params, inputs, rendered.data, family)
     yield results.DONE
 
 
 def _stream_error() -> bytes:
-    body = faults.error_body(
-        "The server had an error while processing your request.",
-        type_="server_error",
-        param=None,
-        code="server_error",
-    )
-    return results.sse("error", body)
+    return results.sse("error", faults.default_error_body(500))

@@ -6,7 +6,6 @@ foreground, and the tests start one per session and steer it with faults.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 import time
@@ -63,15 +62,6 @@ def _bind(host: str, port: int) -> socket.socket:
             detail=repr(error),
         ) from None
     return sock
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class EmbeddedServer:

@@ -31,6 +31,7 @@ FaultKind = Literal[
     "empty",
     "expire_urls",
     "stream_error",
+    "generation_events",
     "chat_completion",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -50,6 +51,8 @@ class Fault:
     garbage: 200 with bytes that are not JSON. empty: 200 with an empty body.
     expire_urls: answer normally, but every file URL (these included) is already gone.
     stream_error: in a stream, one partial image then an in-stream error event.
+    generation_events: a stream of image_generation.* events instead of image_edit.*, as
+    some gateways send for edits; a request without stream=true is answered normally.
     chat_completion: a gateway's chat.completion body holding the images as markdown;
     `body` picks "url" links, "data" URIs, or "mixed" (the default, alternating).
     """
@@ -104,6 +107,12 @@ def error_body(
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
+def default_error_body(status: int) -> dict[str, Any]:
+    """OpenAI's usual error for `status` (its 500 error for a status it has none for)."""
+    type_, message, code = _DEFAULT_ERRORS.get(status, _DEFAULT_ERRORS[500])
+    return error_body(message, type_=type_, param=None, code=code)
+
+
 def status_response(fault: Fault) -> Response:
     """`status`: the given body, or OpenAI's usual error for that status."""
     headers = dict(fault.headers)
@@ -112,10 +121,7 @@ def status_response(fault: Fault) -> Response:
     if isinstance(fault.body, str):
         media = "application/json" if _is_json(fault.body) else "text/plain"
         return Response(fault.body, fault.status, headers, media_type=media)
-    type_, message, code = _DEFAULT_ERRORS.get(fault.status, _DEFAULT_ERRORS[500])
-    return JSONResponse(
-        error_body(message, type_=type_, param=None, code=code), fault.status, headers
-    )
+    return JSONResponse(default_error_body(fault.status), fault.status, headers)
 
 
 def _is_json(text: str) -> bool:
@@ -181,61 +187,53 @@ class DroppedResponse(Response):
         await _close_connection(scope)
 
 
-class TruncatedResponse(Response):
-    """The full answer's headers, then `after_bytes` of its body, then the connection closes."""
+class _Rewritten(Response):
+    """A finished answer sent again by hand, byte by byte, to misbehave on the wire."""
 
-    def __init__(self, whole: Response, after_bytes: int) -> None:
+    def __init__(self, whole: Response) -> None:
         super().__init__(b"")
         self.whole = whole
-        self.after_bytes = max(0, min(after_bytes, len(whole.body) - 1))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        whole = self.whole
+    async def _head(self, send: Send) -> None:
         await send(
             {
                 "type": "http.response.start",
-                "status": whole.status_code,
-                "headers": whole.raw_headers,
+                "status": self.whole.status_code,
+                "headers": self.whole.raw_headers,
             }
         )
-        await send(
-            {
-                "type": "http.response.body",
-                "body": whole.body[: self.after_bytes],
-                "more_body": True,
-            }
-        )
+
+    async def _body(self, send: Send, chunk: bytes, *, more: bool = True) -> None:
+        await send({"type": "http.response.body", "body": chunk, "more_body": more})
+
+
+class TruncatedResponse(_Rewritten):
+    """The full answer's headers, then `after_bytes` of its body, then the connection closes."""
+
+    def __init__(self, whole: Response, after_bytes: int) -> None:
+        super().__init__(whole)
+        self.after_bytes = max(0, min(after_bytes, len(whole.body) - 1))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._head(send)
+        await self._body(send, self.whole.body[: self.after_bytes])
         await _close_connection(scope)
 
 
-class SlowResponse(Response):
+class SlowResponse(_Rewritten):
     """The full answer, its body sent in small chunks spread over `seconds`."""
 
     chunks = 20
 
     def __init__(self, whole: Response, seconds: float) -> None:
-        super().__init__(b"")
-        self.whole = whole
+        super().__init__(whole)
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        whole = self.whole
-        await send(
-            {
-                "type": "http.response.start",
-                "status": whole.status_code,
-                "headers": whole.raw_headers,
-            }
-        )
-        body = whole.body
+        await self._head(send)
+        body = self.whole.body
         step = max(1, -(-len(body) // self.chunks))
         for start in range(0, len(body), step):
             await asyncio.sleep(self.seconds / self.chunks)
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": body[start : start + step],
-                    "more_body": True,
-                }
-            )
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await self._body(send, body[start : start + step])
+        await self._body(send, b"", more=False)

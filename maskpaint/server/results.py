@@ -10,7 +10,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from maskpaint.server.validation import EditParams, Inputs, describe
 
 #: Said by a header on every answer and by `revised_prompt` on every image.
 NOTE = "classical inpainting; the prompt is ignored"
+#: The stream events' type prefix: the edits endpoint's own, or the generation endpoint's
+#: that some gateways send for edits too.
+EventFamily = Literal["image_edit", "image_generation"]
 #: Output tokens per 1024x1024 image by quality (OpenAI's published GPT image figures).
 _OUTPUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "xhigh": 6240, "max": 8320}
 
@@ -119,14 +122,22 @@ def _event_base(params: EditParams, inputs: Inputs, kind: str, data: bytes) -> d
     }
 
 
-def partial_event(params: EditParams, inputs: Inputs, data: bytes, index: int) -> bytes:
-    payload = _event_base(params, inputs, "image_edit.partial_image", data)
+def partial_event(
+    params: EditParams,
+    inputs: Inputs,
+    data: bytes,
+    index: int,
+    family: EventFamily = "image_edit",
+) -> bytes:
+    payload = _event_base(params, inputs, f"{family}.partial_image", data)
     payload["partial_image_index"] = index
     return sse(payload["type"], payload)
 
 
-def completed_event(params: EditParams, inputs: Inputs, data: bytes) -> bytes:
-    payload = _event_base(params, inputs, "image_edit.completed", data)
+def completed_event(
+    params: EditParams, inputs: Inputs, data: bytes, family: EventFamily = "image_edit"
+) -> bytes:
+    payload = _event_base(params, inputs, f"{family}.completed", data)
     payload["usage"] = usage(params, inputs, 1)
     return sse(payload["type"], payload)
 

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -138,9 +138,31 @@ class ServerState:
         with self._lock:
             return self._faults.popleft() if self._faults else None
 
-    def record(self, request: ReceivedRequest) -> None:
+    def arrived(
+        self, path: str, method: str, headers: Iterable[tuple[str, str]]
+    ) -> ReceivedRequest:
+        """Record a request the moment it arrives, before its body is read.
+
+        Recording on arrival means a `clear()` forgets every request that came before it,
+        even one still uploading; `parsed` fills in its form later, if it is still listed.
+        """
+        request = ReceivedRequest(time.time(), path, method, {}, {}, redact_headers(headers))
         with self._lock:
             self._received.append(request)
+        return request
+
+    def parsed(
+        self,
+        request: ReceivedRequest,
+        fields: Mapping[str, str],
+        files: Mapping[str, tuple[str, str, int]],
+    ) -> None:
+        """Fill in the form of a request recorded by `arrived`; a cleared one stays gone."""
+        with self._lock:
+            for index in range(len(self._received) - 1, -1, -1):
+                if self._received[index] is request:
+                    self._received[index] = replace(request, fields=fields, files=files)
+                    return
 
     @property
     def received(self) -> list[ReceivedRequest]:

@@ -62,6 +62,25 @@ def test_stream_hands_over_previews_then_images(
     assert local_server.received[0].fields["partial_images"] == "2"
 
 
+def test_a_gateways_image_generation_stream_is_parsed_end_to_end(
+    local_server: EmbeddedServer, coffee_path: Path
+) -> None:
+    local_server.push_faults(Fault(kind="generation_events"))
+    partials: list[PartialImage] = []
+    with ImageEditClient(ClientConfig(base_url=local_server.base_url)) as client:
+        result = client.edit(
+            edit_request(coffee_path, n=2, stream=True, partial_images=2),
+            on_partial=partials.append,
+        )
+    assert [(p.index, p.partial_index) for p in partials] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(p.data[:4] == b"\x89PNG" for p in partials)
+    with Image.open(coffee_path) as photo:
+        corner = photo.convert("RGB").getpixel((3, 3))
+    assert [v.index for v in result.variants] == [0, 1]
+    assert all(pixel(v.data, (3, 3)) == corner for v in result.variants)
+    assert result.usage is not None and result.usage["output_tokens"]
+
+
 def test_url_answers_are_downloaded(coffee_path: Path) -> None:
     server = EmbeddedServer("127.0.0.1", serve_urls=True)
     server.start()

@@ -84,6 +84,8 @@ def test_extra_headers_cannot_be_changed_after_construction() -> None:
 def test_loopback_base_url_is_the_local_backend() -> None:
     assert ClientConfig(base_url="http://127.0.0.1:5000/v1").uses_local_backend
     assert ClientConfig(base_url="http://localhost:5000/v1").uses_local_backend
+    assert ClientConfig(base_url="http://[::ffff:127.0.0.1]:5000/v1").uses_local_backend
+    assert not ClientConfig(base_url="http://[::ffff:10.0.0.1]:5000/v1").uses_local_backend
     assert not ClientConfig().uses_local_backend
 
 

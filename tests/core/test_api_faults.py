@@ -145,6 +145,14 @@ def test_other_4xx_quote_the_api_and_keep_its_fields(
     assert len(local_server.received) == 1
 
 
+def test_the_error_carries_the_request_id_the_server_sent(
+    local_server: EmbeddedServer, coffee_path: Path
+) -> None:
+    local_server.push_faults(Fault(kind="status", status=400, headers={"x-request-id": "req_42"}))
+    error = _fail(local_server, coffee_path)
+    assert error.request_id == "req_42"
+
+
 def test_an_html_error_page_is_a_gateway_error(
     local_server: EmbeddedServer, coffee_path: Path
 ) -> None:

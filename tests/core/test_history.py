@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -11,6 +12,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -275,6 +277,15 @@ def test_transparent_variant_thumbnail_is_white_not_black(history):
     run.add_variant(0, encode((0, 0, 0, 0), (64, 64)), "png")
     with Image.open(run.path / "thumb.jpg") as thumb:
         assert min(thumb.convert("RGB").getpixel((32, 32))) > 240
+
+
+def test_a_16_bit_variant_thumbnail_keeps_its_grey_instead_of_clipping_to_white(history):
+    run = history.start_run(make_request(), base_url=LOCAL_URL)
+    grey = io.BytesIO()
+    Image.fromarray(np.full((64, 64), 32896, dtype=np.uint16)).save(grey, "PNG")
+    run.add_variant(0, grey.getvalue(), "png")
+    with Image.open(run.path / "thumb.jpg") as thumb:
+        assert all(abs(c - 128) <= 3 for c in thumb.convert("RGB").getpixel((32, 32)))
 
 
 def test_an_undecodable_variant_is_kept_and_the_run_still_finishes(history):

@@ -286,6 +286,20 @@ def test_other_image_formats_are_refused_naming_the_format(tmp_path: Path, fmt: 
     assert f"is a {fmt} image" in message and "PNG, JPEG or WebP" in message
 
 
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF"])
+def test_other_formats_open_for_conversion_when_asked(fmt: str) -> None:
+    data = oddimages.save(Image.new("RGB", (4, 3), (200, 10, 10)), fmt)
+    loaded = open_image(data, formats=imageio.CONVERTIBLE_FORMATS)
+    assert loaded.info.format == fmt and loaded.image.size == (4, 3)
+    assert near(pixel(loaded.image, 1, 1), (200, 10, 10))
+
+
+def test_messages_name_the_image_as_the_caller_does() -> None:
+    with pytest.raises(ImageError) as error:
+        open_image(b"\x89PNG\r\n\x1a\n broken", name="Image 2 (door.png)")
+    assert error.value.user_message.startswith("Image 2 (door.png) is ")
+
+
 def test_decompression_bomb_is_refused_before_decoding(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

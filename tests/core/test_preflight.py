@@ -12,6 +12,7 @@ from PIL import Image
 from maskpaint.core.models import request_fields
 from maskpaint.core.preflight import PreflightReport, preflight
 from maskpaint.core.request import EditRequest, ImageFile
+from tests.core import oddimages
 
 
 def _encode(img: Image.Image, fmt: str = "PNG") -> bytes:
@@ -192,6 +193,30 @@ def test_a_jpeg_photo_with_a_mask_is_reencoded_as_png_of_the_same_pixels() -> No
         assert np.array_equal(np.asarray(png), np.asarray(original))
 
 
+def test_a_cmyk_jpeg_is_reencoded_through_its_colour_profile_as_the_app_shows_it() -> None:
+    cmyk = oddimages.cmyk_jpeg(icc_profile=oddimages.cyan_prints_red_profile())
+    image = ImageFile(cmyk, "print.jpg", "image/jpeg")
+    report = preflight(_request(images=(image,), mask=_mask(40, 20)))
+    assert report.ok, _messages(report)
+    with Image.open(io.BytesIO(report.request.images[0].data)) as png:
+        assert (png.format, png.mode, png.size) == ("PNG", "RGB", (40, 20))
+        right, left = png.getpixel((35, 10)), png.getpixel((5, 10))
+    # The profile prints cyan ink red; Pillow's bare conversion would have sent cyan.
+    assert right[0] > 240 and right[1] < 15 and right[2] < 15, right
+    assert min(left) > 240, left
+
+
+def test_a_truncated_image_that_needs_reencoding_is_a_problem_not_a_crash() -> None:
+    cut = ImageFile(_jpeg(640, 427)[:4000], "cut.jpg", "image/jpeg")
+    report = preflight(_request(images=(cut,), mask=_mask(640, 427)))
+    assert not report.ok
+    assert [p.message for p in report.problems if p.field == "image"] == [
+        "Image 1 (cut.jpg) is truncated: it ends before its image data does; "
+        "export or download it again."
+    ]
+    assert report.request.images == (cut,) and not report.fixes
+
+
 def test_a_format_the_model_does_not_take_is_reencoded_as_png() -> None:
     gif = ImageFile(_encode(Image.new("P", (64, 64), 3), "GIF"), "anim.gif", "image/gif")
     report = preflight(_request(images=(_png(), gif), mask=None))
@@ -278,3 +303,29 @@ def test_a_jpeg_for_dall_e_2_is_reencoded_then_scaled_and_both_fixes_are_reporte
     assert sent.mime == "image/png" and len(sent.data) < 4 * 1024 * 1024
     with Image.open(io.BytesIO(sent.data)) as img:
         assert img.format == "PNG" and img.width == img.height < 1200
+
+
+def test_a_sideways_phone_photo_is_judged_and_sent_upright() -> None:
+    """Stored 40x20 with EXIF orientation 6: the user sees and paints a 20x40 photo."""
+    photo = ImageFile(oddimages.rotated_jpeg(6), "phone.jpg", "image/jpeg")
+    report = preflight(_request(images=(photo,), mask=_mask(20, 40)))
+    assert report.ok, _messages(report)
+    assert any("upright" in fix.message for fix in report.fixes)
+    sent = Image.open(io.BytesIO(report.request.images[0].data))
+    assert (sent.format, sent.size) == ("PNG", (20, 40))
+    assert report.request.images[0].mime == "image/png"
+
+
+def test_a_mask_of_the_stored_sideways_size_is_reported_with_the_upright_size() -> None:
+    photo = ImageFile(oddimages.rotated_jpeg(6), "phone.jpg", "image/jpeg")
+    report = preflight(_request(images=(photo,), mask=_mask(40, 20)))
+    assert not report.ok
+    assert "40x20" in _messages(report) and "20x40" in _messages(report)
+
+
+def test_exif_orientation_reads_the_header_only() -> None:
+    from maskpaint.core.imageio import exif_orientation
+
+    assert [exif_orientation(oddimages.rotated_jpeg(o)) for o in (1, 3, 6, 8)] == [1, 3, 6, 8]
+    assert exif_orientation(_png().data) == 1
+    assert exif_orientation(b"not an image") == 1

@@ -83,3 +83,26 @@ def test_stream_error_fault_sends_one_partial_then_an_error_event(local_server, 
     assert [e for e, _ in events] == ["image_edit.partial_image", "error"]
     validate("ImageEditPartialImageEvent", json.loads(events[0][1]))
     validate("ErrorResponse", json.loads(events[1][1]))
+
+
+def test_generation_events_fault_streams_image_generation_events(local_server, sample):
+    local_server.push_faults(Fault("generation_events"))
+    events = sse_events(post(local_server, sample, stream="true", partial_images=1, n=2).text)
+    per_image = ["image_generation.partial_image", "image_generation.completed"]
+    assert [e for e, _ in events] == [*per_image, *per_image, None]
+    for event, data in events[:-1]:
+        payload = json.loads(data)
+        assert payload["type"] == event
+        validate("ImageGenStreamEvent", payload)
+        schema = (
+            "ImageGenCompletedEvent" if event.endswith("completed") else "ImageGenPartialImageEvent"
+        )
+        validate(schema, payload)
+    local_server.push_faults(Fault("generation_events"))
+    validate("ImagesResponse", post(local_server, sample).json())  # not a stream: as usual
+
+
+def test_an_in_stream_error_says_what_the_servers_500_says(local_server, sample):
+    local_server.push_faults(Fault("stream_error"), Fault("status", 500))
+    events = sse_events(post(local_server, sample, stream="true", partial_images=1).text)
+    assert json.loads(events[-1][1]) == post(local_server, sample).json()

@@ -27,6 +27,16 @@ def test_status_fault_answers_429_with_retry_after(local_server, sample):
     assert response.headers["x-request-id"].startswith("req_")
 
 
+def test_a_faults_own_headers_replace_the_servers_defaults(local_server, sample):
+    own = {"X-Request-ID": "req_42", "openai-processing-ms": "7"}
+    local_server.push_faults(Fault("status", 500, headers=own), Fault("html", 502, headers=own))
+    for _ in range(2):
+        response = post_edit(local_server, sample)
+        assert response.headers.get_list("x-request-id") == ["req_42"]
+        assert response.headers.get_list("openai-processing-ms") == ["7"]
+        assert response.headers["x-maskpaint-note"].startswith("classical inpainting")
+
+
 def test_status_fault_sends_the_given_body(local_server, sample):
     body = {
         "error": {

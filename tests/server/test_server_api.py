@@ -133,15 +133,20 @@ def test_control_api_rejects_unknown_fault_kinds(local_server):
     assert "explode" in response.json()["error"]["message"]
 
 
+def _raw_edit(server, sample):
+    """An edit request's head and body as bytes, to send over a bare socket piece by piece."""
+    request = httpx2.Request(
+        "POST", f"{server.base_url}/images/edits", data={"prompt": "p"}, files=sample.parts()
+    )
+    fields = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
+    return f"POST /v1/images/edits HTTP/1.1\r\n{fields}\r\n".encode(), request.read()
+
+
 def test_server_answers_others_while_an_edit_is_pending(local_server, sample):
     local_server.push_faults(Fault("delay", seconds=60))
-    request = httpx2.Request(
-        "POST", f"{local_server.base_url}/images/edits", data={"prompt": "p"}, files=sample.parts()
-    )
-    body = request.read()
-    head = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
+    head, body = _raw_edit(local_server, sample)
     with socket.create_connection(("127.0.0.1", local_server.port)) as pending:
-        pending.sendall(f"POST /v1/images/edits HTTP/1.1\r\n{head}\r\n".encode() + body)
+        pending.sendall(head + body)
         while not local_server.received:
             time.sleep(0.01)
         assert httpx2.get(f"{local_server.base_url}/models").status_code == 200
@@ -169,6 +174,7 @@ def test_control_api_only_trusts_loopback_clients():
 
     assert from_loopback(request_from("127.0.0.1"))
     assert from_loopback(request_from("::1"))
+    assert from_loopback(request_from("::ffff:127.0.0.1"))  # IPv4 on a dual-stack socket
     assert not from_loopback(request_from("192.168.1.20"))
     assert not from_loopback(request_from("testclient"))
 
@@ -185,3 +191,38 @@ def test_chat_completion_fault_answers_json_even_to_a_stream_request(local_serve
     response = post(local_server, sample, stream="true")
     assert response.headers["content-type"] == "application/json"
     assert response.json()["object"] == "chat.completion"
+
+
+def _until_received(server, count):
+    """Bounded wait (not a timing check) for the server to list `count` requests."""
+    deadline = time.monotonic() + 10
+    while len(server.received) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return server.received
+
+
+def test_a_request_is_listed_on_arrival_and_filled_in_once_its_form_is_read(local_server, sample):
+    head, body = _raw_edit(local_server, sample)
+    with socket.create_connection(("127.0.0.1", local_server.port)) as uploading:
+        uploading.sendall(head + body[:100])
+        (arrived,) = _until_received(local_server, 1)
+        assert (arrived.path, arrived.method) == ("/v1/images/edits", "POST")
+        assert arrived.headers["content-length"] == str(len(body))
+        assert arrived.fields == {} and arrived.files == {}
+        uploading.sendall(body[100:])
+        uploading.makefile("rb").readline()  # the status line: the form has been read
+    (done,) = local_server.received
+    assert done.at == arrived.at
+    assert done.fields == {"prompt": "p"}
+    assert done.files["mask"] == ("mask.png", "image/png", len(sample.mask_png))
+
+
+def test_clear_forgets_a_request_still_uploading_for_good(local_server, sample):
+    head, body = _raw_edit(local_server, sample)
+    with socket.create_connection(("127.0.0.1", local_server.port)) as uploading:
+        uploading.sendall(head + body[:100])
+        assert len(_until_received(local_server, 1)) == 1
+        local_server.clear()  # as the next test's fixture does
+        uploading.sendall(body[100:])
+        assert uploading.makefile("rb").readline().startswith(b"HTTP/1.1 200")
+    assert local_server.received == []
