@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -180,21 +180,17 @@ class Canvas(QAbstractScrollArea):
 
     # ----- painting ----------------------------------------------------------------
 
-    def photo_image(self) -> QImage:
-        """The drawing-ready photo (tests compare what is shown against it)."""
-        return self._photo
-
     def paintEvent(self, event: QPaintEvent) -> None:
         exposed = event.rect()
         painter = QPainter(self.viewport())
         painter.fillRect(exposed, BACKGROUND)
-        if not self._source_rect(exposed).isEmpty():
+        photo_rect = QRectF(self.origin(), QSizeF(self._photo.size()) * self.zoom)
+        if photo_rect.intersects(QRectF(exposed)):
             painter.setClipRect(exposed)
             # Always the whole image onto its whole on-screen rect, clipped to the exposed
             # part: Qt only samples the clipped pixels, and every repaint, however small,
             # maps screen pixels to photo pixels the same way (no seams, no shifted pixels).
-            source = QRectF(self._photo.rect())
-            target = QRectF(self.origin(), source.size() * self.zoom)
+            source, target = QRectF(self._photo.rect()), photo_rect
             # Bilinear when zoomed out (no aliasing), nearest when zoomed in (crisp pixels).
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1.0)
             if self.overlay.mask_only:
@@ -209,16 +205,6 @@ class Canvas(QAbstractScrollArea):
         self._paint_tool_preview(painter)
         self._paint_brush_cursor(painter)
         painter.end()
-
-    def _source_rect(self, exposed: QRect) -> QRect:
-        """Whole image pixels behind `exposed` (plus 2 for bilinear neighbours)."""
-        x0, y0 = self.to_image(QPointF(exposed.topLeft()))
-        x1, y1 = self.to_image(QPointF(exposed.right() + 1, exposed.bottom() + 1))
-        left = max(0, math.floor(x0) - 2)
-        top = max(0, math.floor(y0) - 2)
-        right = min(self.document.width, math.ceil(x1) + 2)
-        bottom = min(self.document.height, math.ceil(y1) + 2)
-        return QRect(left, top, max(0, right - left), max(0, bottom - top))
 
     def _paint_tool_preview(self, painter: QPainter) -> None:
         points = self._current_tool().outline()
@@ -407,7 +393,3 @@ class Canvas(QAbstractScrollArea):
     def _restore_cursor(self) -> None:
         shape = Qt.CursorShape.OpenHandCursor if self._space_down else Qt.CursorShape.CrossCursor
         self.viewport().setCursor(shape)
-
-    def map_to_viewport(self, x: float, y: float) -> QPoint:
-        """Nearest viewport pixel of an image point (tests aim the mouse with it)."""
-        return self.to_view(x, y).toPoint()

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from maskpaint.core.mask import Box, Mask
-from maskpaint.gui.qimage import NumpyQImage, coverage_lut, mask_only_lut
+from maskpaint.gui.qimage import STRIP_PIXELS, NumpyQImage, coverage_lut, mask_only_lut
 from maskpaint.gui.settings import app_settings, read_float
 
 DEFAULT_COLOR = QColor(255, 40, 40)
@@ -85,5 +85,9 @@ class MaskOverlay(QObject):
         self.changed.emit()
 
     def _colour(self, coverage: np.ndarray, out: np.ndarray) -> None:
-        # Straight into the overlay: no temporary as large as the photo (8K: 133 MB).
-        np.take(self._lut, coverage, out=out, mode="clip")
+        # In strips: indexing a LUT makes an index temporary (8 bytes a pixel), which for
+        # a whole 8K mask would be 265 MB; a brush-sized box is a single strip.
+        height, width = coverage.shape
+        rows = max(1, STRIP_PIXELS // max(1, width))
+        for top in range(0, height, rows):
+            out[top : top + rows] = self._lut[coverage[top : top + rows]]

@@ -6,7 +6,9 @@ import io
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
 
 from tests.gui.helpers import drag, image_point, view_point
 
@@ -91,3 +93,18 @@ def test_hidden_mask_shows_the_untouched_photo(qtbot, window):
     assert window.document.mask.binary()[int(y), int(x)]
     photo = window.document.image.getpixel((int(x), int(y)))
     assert tuple(screen[pos.y(), pos.x(), :3]) == tuple(photo[:3])
+
+
+def test_brush_outline_shows_the_true_radius_at_the_zoom(qtbot, window):
+    canvas = window.canvas
+    window.tools.set_size(10)  # radius 5 image px
+    canvas.set_zoom(4.0)  # 20 screen px
+    center = view_point(canvas, 300, 200)
+    qtbot.mouseMove(canvas.viewport(), center)
+    with_outline = qimage_array(canvas.viewport().grab().toImage())
+    QApplication.sendEvent(canvas.viewport(), QEvent(QEvent.Type.Leave))
+    without = qimage_array(canvas.viewport().grab().toImage())
+    ys, xs = np.nonzero((with_outline != without).any(axis=2))
+    distances = np.hypot(xs + 0.5 - center.x(), ys + 0.5 - center.y())
+    assert len(distances) > 100
+    assert distances.min() >= 20 - 1.5 and distances.max() <= 20 + 2.5
