@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from maskpaint.core.request import DEFAULT_MODEL, EditRequest, ImageFile
 
 log = logging.getLogger(__name__)
 
+_CHOICES = ("size", "quality", "background", "output_format", "input_fidelity")
 #: Output formats that take `output_compression`.
 COMPRESSIBLE_FORMATS = ("jpeg", "webp")
 
@@ -79,6 +80,25 @@ def build_request(
         partial_images=accepted("partial_images", options.partial_images)
         if stream and options.partial_images > 0
         else None,
+    )
+
+
+def options_from_request(
+    request: EditRequest, reference_paths: Sequence[str] = (), base: PanelOptions | None = None
+) -> PanelOptions:
+    """The options that would build `request` again (history restore). Fields the request
+    left out keep `base`'s values, so restoring never invents a choice."""
+    base = base or PanelOptions()
+    sent = request.set_fields()
+    return replace(
+        base,
+        prompt=request.prompt,
+        model=request.model,
+        stream=bool(request.stream),
+        partial_images=request.partial_images or 0,
+        reference_paths=tuple(reference_paths),
+        **{name: sent[name] for name in (*_CHOICES, "n", "output_compression") if name in sent},
+        moderation=request.moderation,
     )
 
 

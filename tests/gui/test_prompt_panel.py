@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from maskpaint.core.models import get_model, known_models
 from maskpaint.core.request import ImageFile
-from maskpaint.gui import prompt_panel
+from maskpaint.gui import panel_options, prompt_panel
 from maskpaint.gui.panel_controls import CUSTOM_SIZE
 from maskpaint.gui.panel_options import PanelOptions, options_from_json, options_to_json
 from maskpaint.gui.panel_preflight import check
@@ -477,3 +477,15 @@ def test_preflight_runs_off_the_gui_thread(qtbot, panel, monkeypatch):
     panel.set_prompt("a hat")
     qtbot.waitUntil(lambda: bool(threads), timeout=3000)
     assert threads[0] is not QThread.currentThread()
+
+
+@pytest.mark.parametrize("model", ["gpt-image-1.5", "gpt-image-2", "dall-e-2", "my-gateway"])
+def test_a_request_from_history_restores_the_options_that_built_it(qtbot, panel, model):
+    panel.set_options(replace(EVERYTHING, model=model))
+    sent = panel.build_request(PHOTO, MASK, [])
+    restored = panel_options.options_from_request(sent, ["/photos/ref.png"])
+    assert restored.reference_paths == ("/photos/ref.png",)
+    assert panel_options.build_request(restored, PHOTO, MASK) == sent
+    panel.set_options(PanelOptions())
+    panel.set_options(replace(restored, reference_paths=()))
+    assert panel.build_request(PHOTO, MASK, []) == sent
