@@ -88,8 +88,10 @@ class GenerationController(QObject):
     status_changed = Signal(str)
     #: A message for the banner: (text, action), action "" or OPEN_SETTINGS.
     message = Signal(str, str)
-    #: The last message (a pending retry) no longer applies.
-    message_cleared = Signal()
+    #: The server asked to wait (429, 5xx): the client retries by itself. (text)
+    retry_pending = Signal(str)
+    #: The retry went out; its message no longer applies.
+    retry_over = Signal()
     #: The number of running generations changed.
     busy_changed = Signal(int)
     #: A history run was restored to the canvas; the panel takes its prompt and options.
@@ -287,17 +289,17 @@ class GenerationController(QObject):
     def _on_api_progress(self, tracked: _Tracked, progress: Progress) -> None:
         if progress.phase == "retrying":
             tracked.retrying = True
-            self.message.emit(_sentence(progress.message) + "; the edit goes on by itself.", "")
+            self.retry_pending.emit(_sentence(progress.message) + "; the edit goes on by itself.")
         elif tracked.retrying:
             tracked.retrying = False
-            self.message_cleared.emit()
+            self.retry_over.emit()
         if tracked.job is not None and not tracked.job.cancelled:
             tracked.text = progress.message
         self._show_status()
 
     def _on_success(self, tracked: _Tracked, outcome: GenerationOutcome) -> None:
         if tracked.retrying:
-            self.message_cleared.emit()
+            self.retry_over.emit()
         self.run_finished.emit(outcome.run_id, outcome)
         for problem in outcome.problems:
             self.message.emit(problem, "")
@@ -310,7 +312,7 @@ class GenerationController(QObject):
 
     def _on_failure(self, tracked: _Tracked, error: BaseException) -> None:
         if tracked.retrying:
-            self.message_cleared.emit()
+            self.retry_over.emit()
         text = error.user_message if isinstance(error, MaskpaintError) else _bug(error)
         kept = len(getattr(error, "partial_variants", ()) or ())
         if kept:

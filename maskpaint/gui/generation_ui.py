@@ -119,7 +119,8 @@ class GenerationUi(QObject):
         c.run_finished.connect(self._run_finished)
         c.run_failed.connect(self.variants.fail_run)
         c.message.connect(self._show_message)
-        c.message_cleared.connect(self._clear_retry_message)
+        c.retry_pending.connect(self._show_retry)
+        c.retry_over.connect(self._clear_retry)
         c.busy_changed.connect(self.panel.set_busy)
         self._retry_text = ""
 
@@ -155,7 +156,7 @@ class GenerationUi(QObject):
         self.controller.generate(template)
 
     def close(self) -> None:
-        """The window closes: stop running jobs, the local server and the index."""
+        """The window closes: cancel running jobs and stop the local server."""
         self.controller.shutdown()
         self.backend.close()
 
@@ -186,14 +187,17 @@ class GenerationUi(QObject):
         self.variants.finish_run(run_id, dataclasses.replace(info, cost=cost))
 
     def _show_message(self, text: str, action: str) -> None:
-        if "retrying" in text:
-            self._retry_text = text
         if action == OPEN_SETTINGS:
             self.window.banner.show_message(text, "Open Settings", self.open_settings)
         else:
             self.window.banner.show_message(text)
 
-    def _clear_retry_message(self) -> None:
+    def _show_retry(self, text: str) -> None:
+        self._retry_text = text
+        self.window.banner.show_message(text)
+
+    def _clear_retry(self) -> None:
+        """Take the retry message down, unless something else has replaced it meanwhile."""
         if self._retry_text and self.window.banner.text() == self._retry_text:
             self.window.banner.dismiss()
         self._retry_text = ""

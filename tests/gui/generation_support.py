@@ -25,7 +25,8 @@ SIGNALS = (
     "run_failed",
     "refused",
     "message",
-    "message_cleared",
+    "retry_pending",
+    "retry_over",
     "busy_changed",
 )
 

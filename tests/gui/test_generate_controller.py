@@ -139,9 +139,12 @@ def test_429_shows_the_retry_then_the_result(qtbot, controller, window, local_se
     recorder = Recorder.attach(controller)
     controller.generate(template(n=1))
     wait_end(qtbot, recorder, controller)
-    assert recorder.messages() == ["Rate limited, retrying in 1 s; the edit goes on by itself."]
+    assert recorder.args("retry_pending") == [
+        ("Rate limited, retrying in 1 s; the edit goes on by itself.",)
+    ]
+    assert recorder.messages() == []
     names = recorder.names()
-    assert names.index("message") < names.index("message_cleared") <= names.index("run_finished")
+    assert names.index("retry_pending") < names.index("retry_over") <= names.index("run_finished")
     assert len(recorder.args("variant_arrived")) == 1
     assert len(local_server.received) == 2
 
@@ -182,7 +185,7 @@ def test_errors_show_a_plain_message_and_keep_the_mask(
     recorder = Recorder.attach(controller)
     controller.generate(template(n=1))
     wait_end(qtbot, recorder, controller)
-    (text, action), *_ = [args for args in recorder.args("message") if "retrying" not in args[0]]
+    ((text, action),) = recorder.args("message")
     assert expected in text and action == ""
     assert "Traceback" not in text
     _, failed_text = recorder.first("run_failed")
