@@ -11,6 +11,7 @@ return value (`GenerationOutcome`) or its exception. A variant is on disk before
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from maskpaint.core.mask import Mask
 from maskpaint.core.preflight import Problem, preflight
 from maskpaint.core.pricing import CostEstimate, estimate_before, estimate_from_usage
 from maskpaint.core.request import EditRequest, ImageFile
+
+log = logging.getLogger("maskpaint.generation")
 
 #: Where a job emits to (`JobContext.emit`), and how it hears about a cancel.
 Emit = Callable[[object], None]
@@ -112,10 +115,14 @@ class GenerationOutcome:
 
 def run_generation(spec: JobSpec, emit: Emit, on_cancel: OnCancel) -> GenerationOutcome:
     """The whole job; raises MaskpaintError subclasses (ApiError, PreflightRefused...)."""
+    token = CancelToken()
+    on_cancel(token.cancel)
     request, fixes, lineage = _complete_request(spec)
     report = preflight(request)
     if not report.ok:
         raise PreflightRefused([p for p in report.problems if not p.fixable])
+    if token.cancelled:  # while encoding: nothing was sent, so no run either
+        raise Cancelled("The edit was cancelled before anything was sent.", detail="cancelled")
     request = report.request
     estimate = _estimate(request) if spec.priced else None
     run = spec.history.start_run(request, base_url=spec.config.base_url, settings=lineage)
@@ -129,21 +136,14 @@ def run_generation(spec: JobSpec, emit: Emit, on_cancel: OnCancel) -> Generation
             estimate,
         )
     )
-    token = CancelToken()
-    on_cancel(token.cancel)
     sender = _Sender(spec.config, run, emit, token)
     try:
         if spec.parallel > 0 and (request.n or 1) > 1:
             result, problems = sender.parallel(request, spec.parallel)
         else:
             result, problems = sender.one(request), ()
-    except ApiError as error:
-        run.fail(
-            user_message=error.user_message,
-            status=error.status,
-            code=error.code,
-            cancelled=isinstance(error, Cancelled),
-        )
+    except Exception as error:  # the run folder says how it ended, whatever ended it
+        _close_failed(run, error)
         raise
     cost = _cost(request, result) if spec.priced else None
     run.finish(
@@ -155,6 +155,21 @@ def run_generation(spec: JobSpec, emit: Emit, on_cancel: OnCancel) -> Generation
         notes=result.notes + problems,
     )
     return GenerationOutcome(run.run_id, result, cost, problems)
+
+
+def _close_failed(run: Run, error: Exception) -> None:
+    """error.json for a run that did not finish; a disk that refuses that too is logged."""
+    api = error if isinstance(error, ApiError) else None
+    message = error.user_message if isinstance(error, MaskpaintError) else "Unexpected error."
+    try:
+        run.fail(
+            user_message=message,
+            status=api.status if api else None,
+            code=api.code if api else None,
+            cancelled=isinstance(error, Cancelled),
+        )
+    except MaskpaintError:
+        log.warning("could not close run %s after %s", run.run_id, type(error).__name__)
 
 
 # -- building the request ------------------------------------------------------------
