@@ -95,7 +95,7 @@ class GenerationController(QObject):
     #: The number of running generations changed.
     busy_changed = Signal(int)
     #: A history run was restored to the canvas; the panel takes its prompt and options.
-    run_restored = Signal(object)  # RunRecord
+    run_restored = Signal(object)  # Restore
 
     def __init__(
         self,
@@ -225,7 +225,7 @@ class GenerationController(QObject):
         if restore.coverage is not None:
             coverage = restore.coverage
             document.apply(lambda mask: mask.replace(coverage), "Restore run mask")
-        self.run_restored.emit(record)
+        self.run_restored.emit(restore)
 
     # ----- the jobs ------------------------------------------------------------------
 

@@ -23,15 +23,15 @@ from maskpaint.gui.generation import FROM_CANVAS, OPEN_SETTINGS, GenerationContr
 from maskpaint.gui.generation_job import GenerationOutcome, RunOpened, VariantSaved
 from maskpaint.gui.generation_status import GenerationStatus
 from maskpaint.gui.history_panel import HistoryPanel
-from maskpaint.gui.panel_options import options_from_dict
+from maskpaint.gui.panel_options import options_from_request
 from maskpaint.gui.prompt_panel import PromptPanel
+from maskpaint.gui.run_restore import Restore
 from maskpaint.gui.settings_dialog import SettingsDialog
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variants_view import VariantsView
 
 if TYPE_CHECKING:
     from maskpaint.core.api import PartialImage
-    from maskpaint.core.history import RunRecord
     from maskpaint.gui.main_window import MainWindow
 
 CANVAS_TAB, VARIANTS_TAB = 0, 1
@@ -222,15 +222,11 @@ class GenerationUi(QObject):
         has_mask = bool(document.mask.binary().any())
         self.panel.set_document_facts(document.width, document.height, has_mask)
 
-    def _restore_options(self, record: RunRecord) -> None:
+    def _restore_options(self, restore: Restore) -> None:
         """A restored run's prompt and options back in the panel; references from its folder."""
-        data = {
-            **record.fields,
-            "prompt": record.prompt,
-            "model": record.model,
-            "reference_paths": [str(image.path) for image in record.inputs[1:]],
-        }
-        self.panel.set_options(options_from_dict(data))
+        references = [str(image.path) for image in restore.record.inputs[1:]]
+        options = options_from_request(restore.request, references, self.panel.options())
+        self.panel.set_options(options)
 
     def _use_as_base(self, run_id: str, index: int) -> None:
         self.controller.use_as_base(run_id, index)

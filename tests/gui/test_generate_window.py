@@ -370,3 +370,23 @@ def test_the_stall_probe_sees_a_gui_thread_blocked_for_120_ms(qtbot):
     qtbot.wait(300)
     probe.stop()
     assert max(probe.app_gaps) >= 110
+
+
+def test_restoring_a_run_made_on_another_photo_brings_that_photo_back(qtbot, app):
+    original = np.asarray(app.document.image.convert("RGB")).copy()
+    choose(app, n=1)
+    paint_stroke(qtbot, app.canvas)
+    painted = app.document.mask.binary().copy()
+    press_generate(qtbot, app)
+    wait_idle(qtbot, app)
+    run_id = newest_run(app).run_id
+    before = app.document.image
+    app.generation.variants.use_as_base.emit(run_id, 0)
+    qtbot.waitUntil(lambda: app.document.image is not before, timeout=10000)
+    assert not np.array_equal(np.asarray(app.document.image.convert("RGB")), original)
+
+    app.generation.history_panel.restore_run.emit(run_id)
+    qtbot.waitUntil(lambda: app.document.mask.edited_fraction() > 0, timeout=10000)
+    assert np.array_equal(np.asarray(app.document.image.convert("RGB")), original)
+    assert np.array_equal(app.document.mask.binary(), painted)
+    assert app.document.undo_stack.undoText() == "Restore run mask"
