@@ -75,7 +75,9 @@ class GenerationUi(QObject):
         window = self.window
         tabs = QTabWidget()
         tabs.setDocumentMode(True)
-        layout = window.centralWidget().layout()
+        central = window.centralWidget()
+        layout = central.layout() if central is not None else None
+        assert layout is not None, "the main window lays out its canvas in a layout"
         layout.replaceWidget(window.canvas, tabs)
         tabs.addTab(window.canvas, "Canvas")
         tabs.addTab(self.variants, "Variants")
@@ -234,13 +236,12 @@ class GenerationUi(QObject):
 
     # ----- settings -------------------------------------------------------------------
 
-    def open_settings(self) -> SettingsDialog:
+    def open_settings(self) -> None:
         """The Settings dialog, window-modal; saving switches the endpoint at once."""
         dialog = SettingsDialog(SettingsStore(), self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settings_saved.connect(self._settings_saved)
         dialog.open()
-        return dialog
 
     def _settings_saved(self, settings: Settings) -> None:
         """Later runs go where the new settings say; running ones finish where they were."""
