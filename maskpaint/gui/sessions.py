@@ -23,6 +23,7 @@ from maskpaint.core.mask import Mask
 from maskpaint.core.recovery import RecoverableSession, Recovery, RecoveryError
 from maskpaint.core.session import SUFFIX, SessionState, load_session, save_session
 from maskpaint.gui.generation_ui import CANVAS_TAB, VARIANTS_TAB
+from maskpaint.gui.panel_options import PanelOptions
 from maskpaint.gui.recovery_bar import RecoveryBar
 from maskpaint.gui.session_state import LoadedSession, WindowSnapshot, read_session
 from maskpaint.gui.unseen import UnseenRuns
@@ -53,10 +54,9 @@ class SessionUi(QObject):
         self.unseen = UnseenRuns(generation.tabs, generation.variants, VARIANTS_TAB)
         self._changes = 0  # anything autosave keeps changed
         self._autosaved = 0
-        self._panel_changes = 0  # what the title's modified mark adds to the document's
-        self._panel_saved = 0
-        self._jobs: set[Job[Any]] = set()
-        self._autosave_job: Job[Any] | None = None
+        self._saved: tuple[PanelOptions, tuple[str, ...]] | None = None  # as in the file
+        self._jobs: set[Job[Any]] = set()  # started, `finished` not yet delivered
+        self._autosaving = False
         self._autosave_again = False
         self._autosave_warned = False
         self._closed = False
@@ -163,7 +163,7 @@ class SessionUi(QObject):
         else:
             generation.tabs.setCurrentIndex(CANVAS_TAB)
         self.path = path
-        self._panel_saved = self._panel_changes
+        self._saved = (loaded.options, tuple(self.runs))
         self._refresh_title()
 
     # ----- save and open ----------------------------------------------------------------
@@ -187,21 +187,21 @@ class SessionUi(QObject):
             path = path.with_name(path.name + SUFFIX)
         snapshot = self.capture()
         undo_index = self.window.document.undo_stack.index()
-        panel_mark = self._panel_changes
-        self._track(
-            run_in_background(
-                lambda _context: save_session(path, snapshot.state()),
-                name="save session",
-                on_success=lambda _none: self._saved(path, undo_index, panel_mark),
-                on_failure=self._report,
-            )
+        saved = (snapshot.options, snapshot.runs)
+        self._run(
+            lambda: save_session(path, snapshot.state()),
+            "save session",
+            lambda _none: self._saved_to(path, undo_index, saved),
+            self._report,
         )
 
-    def _saved(self, path: Path, undo_index: int, panel_mark: int) -> None:
+    def _saved_to(
+        self, path: Path, undo_index: int, saved: tuple[PanelOptions, tuple[str, ...]]
+    ) -> None:
         if self._closed:
             return
         self.path = path
-        self._panel_saved = panel_mark
+        self._saved = saved
         document = self.window.document
         if document.undo_stack.index() == undo_index:  # no edit since the snapshot
             document.mark_saved()
@@ -244,14 +244,7 @@ class SessionUi(QObject):
             if failed is not None:
                 failed()
 
-        self._track(
-            run_in_background(
-                lambda _context: read_session(source, history),
-                name="open session",
-                on_success=loaded,
-                on_failure=failure,
-            )
-        )
+        self._run(lambda: read_session(source, history), "open session", loaded, failure)
 
     # ----- autosave -----------------------------------------------------------------
 
@@ -268,18 +261,17 @@ class SessionUi(QObject):
         """
         if self._closed or not self.has_unsaved_changes:
             return
-        if self._autosave_job is not None:
+        if self._autosaving:
             self._autosave_again = True
             return
         snapshot, mark, recovery = self.capture(), self._changes, self.recovery
-        self._autosave_job = self._track(
-            run_in_background(
-                lambda _context: recovery.autosave(snapshot.state()),
-                name="autosave",
-                on_success=lambda _path: self._autosaved_at(mark),
-                on_failure=self._autosave_failed,
-                on_finished=self._autosave_over,
-            )
+        self._autosaving = True
+        self._run(
+            lambda: recovery.autosave(snapshot.state()),
+            "autosave",
+            lambda _path: self._autosaved_at(mark),
+            self._autosave_failed,
+            self._autosave_over,
         )
 
     def _autosaved_at(self, mark: int) -> None:
@@ -295,7 +287,7 @@ class SessionUi(QObject):
             self._report(error)
 
     def _autosave_over(self) -> None:
-        self._autosave_job = None
+        self._autosaving = False
         if self._autosave_again:
             self._autosave_again = False
             self.autosave()
@@ -341,10 +333,35 @@ class SessionUi(QObject):
         """A save, open, restore or autosave is still running."""
         return bool(self._jobs)
 
-    def _track(self, job: Job[Any]) -> Job[Any]:
-        self._jobs.add(job)
-        job.finished.connect(lambda: self._jobs.discard(job))
-        return job
+    def _run(
+        self,
+        work: Callable[[], Any],
+        name: str,
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[BaseException], None],
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
+        """Run `work` on the worker; `busy` stays true until its last callback ran.
+
+        The Job is held here until `finished` reaches the GUI thread: dropped earlier, the
+        pool thread would free a GUI-thread QObject that still has signals queued.
+        """
+        job: list[Job[Any]] = []
+
+        def finished() -> None:
+            self._jobs.discard(job[0])
+            if on_finished is not None:
+                on_finished()
+
+        started = run_in_background(
+            lambda _context: work(),
+            name=name,
+            on_success=on_success,
+            on_failure=on_failure,
+            on_finished=finished,
+        )
+        job.append(started)
+        self._jobs.add(started)
 
     def _report(self, error: BaseException) -> None:
         if self._closed:
@@ -360,7 +377,6 @@ class SessionUi(QObject):
         self._changes += 1
 
     def _panel_changed(self) -> None:
-        self._panel_changes += 1
         self._changed()
         self._refresh_title()
 
@@ -372,7 +388,6 @@ class SessionUi(QObject):
 
     def _run_started(self, run_id: str, _opened: object) -> None:
         self.runs.append(run_id)
-        self._panel_changes += 1
         self._changed()
         self._refresh_title()
         self.autosave()
@@ -392,5 +407,6 @@ class SessionUi(QObject):
         window, document = self.window, self.window.document
         session = f"{self.path.name} — " if self.path is not None else ""
         window.setWindowTitle(f"{session}{document.display_name}[*] — maskpaint")
-        edited = self.path is not None and self._panel_changes != self._panel_saved
+        now = (self.window.generation.panel.options(), tuple(self.runs))
+        edited = self.path is not None and now != self._saved
         window.setWindowModified(document.is_modified or edited)
