@@ -13,11 +13,13 @@ def describe(item: RecoverableSession, more: int = 0) -> str:
     when = item.saved_at.astimezone().strftime("%H:%M on %d %b")
     prompt = f" with the prompt “{item.prompt_preview}”" if item.prompt_preview else ""
     variants = sum(len(run.variants) for run in item.unseen)
-    waiting = (
-        f" {variants} new image{'s' * (variants != 1)} you had not seen yet are kept."
-        if variants
-        else ""
-    )
+    waiting = ""
+    if variants:
+        waiting = (
+            " 1 new image you had not seen yet is kept."
+            if variants == 1
+            else f" {variants} new images you had not seen yet are kept."
+        )
     others = f" ({more} more after this one.)" if more else ""
     return (
         f"maskpaint did not close properly: {item.image_name}{prompt} was autosaved at "
