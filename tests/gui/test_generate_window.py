@@ -139,6 +139,9 @@ def test_esc_cancels_mid_stream_within_a_second_and_keeps_mask_and_prompt(qtbot,
     controller = app.generation.controller
     qtbot.waitUntil(lambda: bool(app.generation.variants.pages), timeout=10000)
     qtbot.wait(300)
+    strip = app.generation.status.strip
+    assert strip.isVisible() and strip.maximum() == 0  # receiving: a busy strip
+    assert "receiving" in app.generation.status.text()
     asked = time.monotonic()
     app.activateWindow()
     qtbot.keyClick(app.canvas, Qt.Key.Key_Escape)
@@ -149,7 +152,7 @@ def test_esc_cancels_mid_stream_within_a_second_and_keeps_mask_and_prompt(qtbot,
     record = newest_run(app)
     assert record.status == "cancelled" and record.failure.cancelled
     assert "cancelled" in app.generation.status.text()
-    assert app.banner.isHidden()
+    assert app.banner.isHidden() and strip.isHidden()
 
 
 def test_429_shows_rate_limited_retrying_then_the_result(qtbot, app, local_server):
