@@ -393,3 +393,12 @@ def test_restoring_a_run_made_on_another_photo_brings_that_photo_back(qtbot, app
     assert np.array_equal(np.asarray(app.document.image.convert("RGB")), original)
     assert np.array_equal(app.document.mask.binary(), painted)
     assert app.document.undo_stack.undoText() == "Restore run mask"
+
+
+def test_docks_come_back_where_they_were_left(qtbot, coffee_path, local_server):
+    first = open_window(qtbot, coffee_path, local_server.base_url)
+    first.generation.runs_dock.raise_()
+    first.generation.panel_dock.setFloating(True)
+    first.close()
+    second = open_window(qtbot, coffee_path, local_server.base_url)
+    assert second.generation.panel_dock.isFloating()
