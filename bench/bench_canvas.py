@@ -75,19 +75,27 @@ def send(viewport, kind: QEvent.Type, pos: QPointF, button: Qt.MouseButton) -> N
     QApplication.sendEvent(viewport, event)
 
 
-def run_strokes(app: QApplication, window, rng: random.Random) -> tuple[list[float], list[float]]:
-    """Paint STROKES strokes inside the visible photo; wall and CPU time of every move."""
-    canvas = window.canvas
-    viewport = canvas.viewport()
-    left, top = canvas.to_view(0, 0).x(), canvas.to_view(0, 0).y()
-    right = min(viewport.width(), canvas.to_view(canvas.document.width, 0).x())
-    bottom = min(viewport.height(), canvas.to_view(0, canvas.document.height).y())
-    left, top = max(0.0, left) + 30, max(0.0, top) + 30
-    right, bottom = right - 30, bottom - 30
-    button = Qt.MouseButton.LeftButton
-    times: list[float] = []
-    cpu: list[float] = []
-    for _ in range(STROKES):
+class StrokeRunner:
+    """Paints synthetic strokes inside the visible photo of one window, timing each move."""
+
+    def __init__(self, app: QApplication, window, seed: int) -> None:
+        self._app = app
+        self._canvas = window.canvas
+        self._rng = random.Random(seed)
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def stroke(self) -> None:
+        canvas, rng, app = self._canvas, self._rng, self._app
+        viewport = canvas.viewport()
+        corner, far = (
+            canvas.to_view(0, 0),
+            canvas.to_view(canvas.document.width, canvas.document.height),
+        )
+        left, top = max(0.0, corner.x()) + 30, max(0.0, corner.y()) + 30
+        right = min(viewport.width(), far.x()) - 30
+        bottom = min(viewport.height(), far.y()) - 30
+        button = Qt.MouseButton.LeftButton
         x, y = rng.uniform(left, right), rng.uniform(top, bottom)
         dx, dy = rng.choice((-STEP, STEP)), rng.uniform(-STEP, STEP)
         send(viewport, QEvent.Type.MouseButtonPress, QPointF(x, y), button)
@@ -98,37 +106,44 @@ def run_strokes(app: QApplication, window, rng: random.Random) -> tuple[list[flo
             start, start_cpu = time.perf_counter(), time.thread_time()
             send(viewport, QEvent.Type.MouseMove, QPointF(x, y), button)
             app.processEvents()  # the repaint this move scheduled
-            times.append(time.perf_counter() - start)
-            cpu.append(time.thread_time() - start_cpu)
+            self.wall.append(time.perf_counter() - start)
+            self.cpu.append(time.thread_time() - start_cpu)
         send(viewport, QEvent.Type.MouseButtonRelease, QPointF(x, y), button)
         app.processEvents()
-    return times, cpu
 
 
-def main() -> None:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("MASKPAINT_HOME", str(Path("/tmp") / f"maskpaint-bench-{os.getpid()}"))
-    app = QApplication.instance() or QApplication([])
+def open_window(app: QApplication, width: int, height: int, name: str):
+    """A main window showing a synthetic photo at 100 % with a 40 px hard brush."""
     from maskpaint.gui.main_window import MainWindow
 
     window = MainWindow()
     window.show()
     window.tools.set_size(40)
     window.tools.set_hardness(1.0)
+    load_photo(window, synthetic_photo(width, height), name)
+    window.canvas.actual_size()
     app.processEvents()
-    rows = []
-    wall: dict[str, list[float]] = {}
-    cpu: dict[str, list[float]] = {}
-    growth = 0
-    for name, (width, height) in SIZES.items():
-        baseline = rss_bytes()
-        load_photo(window, synthetic_photo(width, height), name)
-        window.canvas.actual_size()
-        app.processEvents()
-        wall[name], cpu[name] = run_strokes(app, window, random.Random(7))
-        growth = peak_rss_bytes() - baseline
-        rows.append([f"{name} ({width}×{height})", len(wall[name]), *_stats(wall[name], cpu[name])])
-    rows.append(["8K / 1K", ""] + [a / b for a, b in zip(rows[1][2:], rows[0][2:], strict=True)])
+    return window
+
+
+def main() -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("MASKPAINT_HOME", str(Path("/tmp") / f"maskpaint-bench-{os.getpid()}"))
+    app = QApplication.instance() or QApplication([])
+    small = open_window(app, *SIZES["1K"], "1K")
+    baseline = rss_bytes()
+    large = open_window(app, *SIZES["8K"], "8K")
+    runners = {"1K": StrokeRunner(app, small, 7), "8K": StrokeRunner(app, large, 7)}
+    # Interleaved, so both photos meet the same load from whatever else the machine runs.
+    for _ in range(STROKES):
+        for runner in runners.values():
+            runner.stroke()
+    growth = peak_rss_bytes() - baseline
+    rows = [
+        [f"{name} ({SIZES[name][0]}×{SIZES[name][1]})", len(r.wall), *_stats(r.wall, r.cpu)]
+        for name, r in runners.items()
+    ]
+    rows.append(["8K / 1K", "", *(a / b for a, b in zip(rows[1][2:], rows[0][2:], strict=True))])
     print_table(
         "Canvas: one mouse move incl. its repaint (100 % zoom, 40 px hard brush). "
         "CPU = this thread's CPU time (wall time on a shared 2-core box includes waiting)",
@@ -139,11 +154,12 @@ def main() -> None:
     rgba = width * height * 4
     print()
     print_table(
-        f"Canvas memory after {STROKES} strokes on the 8K photo",
+        f"Canvas memory after {STROKES} strokes on the 8K photo (window, photo, overlay, undo)",
         ["photo RGBA MB", "peak RSS growth MB", "growth / RGBA"],
         [[rgba / 2**20, growth / 2**20, growth / rgba]],
     )
-    window.close()
+    for window in (small, large):
+        window.close()
 
 
 if __name__ == "__main__":

@@ -1,28 +1,24 @@
-"""Where the GUI keeps its preferences (QSettings), and how tests keep them out of $HOME.
+"""Where the GUI keeps its view preferences (QSettings): beside the app's other settings.
 
-If MASKPAINT_HOME is set, the INI file lives there (tests and scripted runs point it at a
-temporary folder); otherwise Qt's per-user INI location is used.
+The INI file lives in `core.paths.data_home()`, i.e. `$MASKPAINT_HOME` when set (tests
+point it at a temporary folder, so they never touch the user's config), else the
+platform's user data folder. API settings and the key are core/settings.py's business.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from PySide6.QtCore import QSettings
 
-ORGANIZATION = "maskpaint"
-APPLICATION = "maskpaint"
+from maskpaint.core.paths import APP_NAME, data_home
+
+ORGANIZATION = APP_NAME
+APPLICATION = APP_NAME
+FILE_NAME = "gui.ini"
 
 
 def app_settings() -> QSettings:
-    """The one settings store of the app, honouring MASKPAINT_HOME."""
-    home = os.environ.get("MASKPAINT_HOME")
-    if home:
-        return QSettings(str(Path(home) / "maskpaint.ini"), QSettings.Format.IniFormat)
-    return QSettings(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
-    )
+    """The GUI's preferences store (overlay look, brush, recent files, window geometry)."""
+    return QSettings(str(data_home() / FILE_NAME), QSettings.Format.IniFormat)
 
 
 def read_float(settings: QSettings, key: str, default: float) -> float:

@@ -1,4 +1,4 @@
-"""GUI fixtures. Settings go to a per-test folder (MASKPAINT_HOME), never the user's config."""
+"""GUI fixtures. Preferences land in the per-test MASKPAINT_HOME of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,15 +8,6 @@ from pathlib import Path
 import pytest
 
 from maskpaint.gui.main_window import MainWindow
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every GUI test gets its own settings file under tmp (see gui/settings.py)."""
-    home = tmp_path / "maskpaint-home"
-    home.mkdir()
-    monkeypatch.setenv("MASKPAINT_HOME", str(home))
-    return home
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_screen_pixels_carry_the_overlay_colour_exactly_where_painted(qtbot, win
     assert checked == 441 and mask[90:111, 90:111].any() and not mask[90:111, 90:111].all()
 
 
-def test_overlay_colour_and_opacity_persist_in_settings(qtbot, window, isolated_settings):
+def test_overlay_colour_and_opacity_persist_in_settings(qtbot, window, maskpaint_home):
     overlay = window.canvas.overlay
     overlay.set_color(QColor("#00a0ff"))
     window.commands.opacities[-1].trigger()  # 100 %
@@ -70,7 +70,7 @@ def test_overlay_colour_and_opacity_persist_in_settings(qtbot, window, isolated_
 
     fresh = MaskOverlay()
     assert fresh.color.name() == "#00a0ff" and fresh.opacity == 1.0
-    assert (isolated_settings / "maskpaint.ini").exists()
+    assert (maskpaint_home / "gui.ini").exists()
 
 
 def test_mask_only_view_shows_white_where_edited_and_black_elsewhere(qtbot, window):

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QThread, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThread, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -328,7 +328,7 @@ def test_dropping_files_adds_references(qtbot, panel, samples_dir):
     data.setUrls([QUrl.fromLocalFile(str(samples_dir / "coffee.png"))])
     target = panel.references
     args = (Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0))
-    enter = QDragEnterEvent(QPointF(5, 5), *args)
+    enter = QDragEnterEvent(QPoint(5, 5), *args)
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(target, QDropEvent(QPointF(5, 5), *args))
