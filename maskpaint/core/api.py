@@ -44,6 +44,7 @@ from maskpaint.core.api_errors import (
 from maskpaint.core.api_types import EditResult, PartialImage, Progress, Variant
 from maskpaint.core.request import EditRequest
 from maskpaint.core.transport import (
+    OpenedConnections,
     ProgressReporter,
     encode_form,
     retry_after_seconds,
@@ -271,6 +272,7 @@ class ImageEditClient:
         log.info(
             "POST %s (%s, %d bytes)", _loggable(self.config.edits_url), request.model, body.length
         )
+        connections = OpenedConnections()
         try:
             async with self._client().stream(
                 "POST",
@@ -278,6 +280,7 @@ class ImageEditClient:
                 params=self.config.query,
                 headers=headers,
                 content=upload_chunks(body, progress),
+                extensions={"trace": connections.trace},
             ) as response:
                 attempt.request_id = response.headers.get("x-request-id")
                 log.info("answer %d (request id %s)", response.status_code, attempt.request_id)
@@ -287,6 +290,9 @@ class ImageEditClient:
                 await self._read_answer(response, collector, progress)
         except httpx2.HTTPError as exc:
             raise _transport_error(exc, attempt.body_started) from None
+        except asyncio.CancelledError:
+            connections.shut_down()
+            raise
 
     async def _read_answer(
         self, response: httpx2.Response, collector: Collector, progress: ProgressReporter

@@ -6,11 +6,14 @@ uses, then re-chunked so upload progress is reported as the bytes really go out.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import random
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2
 
@@ -160,3 +163,28 @@ def retry_delay(retries_done: int, retry_after: float | None) -> float:
         return retry_after
     backoff = min(_INITIAL_BACKOFF * 2**retries_done, _MAX_BACKOFF)
     return backoff * (1 - 0.25 * random.random())
+
+
+class OpenedConnections:
+    """The sockets one request opened, so that cancelling it can shut them down.
+
+    httpcore closes a half-made connection only on `Exception`, and asyncio's
+    `CancelledError` is a `BaseException`: a cancel during the TLS handshake would leave
+    the socket open. The public `trace` extension hands over each network stream as it
+    connects; `shut_down` ends them all (the file descriptor is freed by its owner).
+    """
+
+    def __init__(self) -> None:
+        self._streams: list[Any] = []
+
+    async def trace(self, name: str, info: Mapping[str, Any]) -> None:
+        stream = info.get("return_value")
+        if name == "connection.connect_tcp.complete" and stream is not None:
+            self._streams.append(stream)
+
+    def shut_down(self) -> None:
+        for stream in self._streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

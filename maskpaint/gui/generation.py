@@ -86,6 +86,8 @@ class GenerationController(QObject):
     refused = Signal(object)
     #: One line for the status bar.
     status_changed = Signal(str)
+    #: The newest run's upload, 0..1; -1 while waiting or receiving (no fraction known).
+    fraction_changed = Signal(float)
     #: A message for the banner: (text, action), action "" or OPEN_SETTINGS.
     message = Signal(str, str)
     #: The server asked to wait (429, 5xx): the client retries by itself. (text)
@@ -295,6 +297,11 @@ class GenerationController(QObject):
             self.retry_over.emit()
         if tracked.job is not None and not tracked.job.cancelled:
             tracked.text = progress.message
+        if tracked is self._jobs[-1]:
+            uploading = progress.phase == "uploading" and progress.total_bytes > 0
+            self.fraction_changed.emit(
+                progress.sent_bytes / progress.total_bytes if uploading else -1.0
+            )
         self._show_status()
 
     def _on_success(self, tracked: _Tracked, outcome: GenerationOutcome) -> None:

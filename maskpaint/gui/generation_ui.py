@@ -26,6 +26,7 @@ from maskpaint.gui.history_panel import HistoryPanel
 from maskpaint.gui.panel_options import options_from_request
 from maskpaint.gui.prompt_panel import PromptPanel
 from maskpaint.gui.run_restore import Restore
+from maskpaint.gui.settings import app_settings
 from maskpaint.gui.settings_dialog import SettingsDialog
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variants_view import VariantsView
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from maskpaint.gui.main_window import MainWindow
 
 CANVAS_TAB, VARIANTS_TAB = 0, 1
+DOCK_STATE_KEY = "window/docks"
 
 
 class GenerationUi(QObject):
@@ -59,6 +61,9 @@ class GenerationUi(QObject):
         )
         window.tabifyDockWidget(self.panel_dock, self.runs_dock)  # one column for the canvas
         self.panel_dock.raise_()
+        state = app_settings().value(DOCK_STATE_KEY)
+        if state:
+            window.restoreState(state)  # where the user left the docks last time
         self.status = GenerationStatus(window.statusBar(), self.controller)
         self._build_actions()
         self._connect_controller()
@@ -159,6 +164,7 @@ class GenerationUi(QObject):
 
     def close(self) -> None:
         """The window closes: cancel running jobs and stop the local server."""
+        app_settings().setValue(DOCK_STATE_KEY, self.window.saveState())
         self.controller.shutdown()
         self.backend.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 import pytest
@@ -104,11 +105,36 @@ def test_image_links_finds_markdown_then_bare_data_uris_then_urls() -> None:
     assert image_links("no image here") == []
 
 
+def _wrapped(text: str, width: int = 76) -> str:
+    """Base64 broken into MIME-style lines, as some gateways send it."""
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [b64(RED), _wrapped(b64(RED)), " " + b64(RED) + "\n", b64(RED).replace("A", "A\r\n", 3)],
+    ids=["plain", "mime-lines", "padded-with-space", "crlf-inside"],
+)
+def test_base64_is_read_as_the_standard_library_reads_it(encoded: str) -> None:
+    (variant,) = _parse(json.dumps({"data": [{"b64_json": encoded}]})).variants
+    assert variant.data == base64.b64decode(encoded) == RED
+    assert pixel(variant.data, (5, 5)) == (220, 20, 20)
+
+
+@pytest.mark.parametrize("encoded", [b64(RED)[:-1], b64(RED)[:-2], "é" + b64(RED)])
+def test_base64_the_standard_library_refuses_is_broken(encoded: str) -> None:
+    with pytest.raises(ValueError):
+        base64.b64decode(encoded)
+    with pytest.raises(ProtocolError, match="base64 is broken"):
+        _parse(json.dumps({"data": [{"b64_json": encoded}]}))
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "words"),
     [
         (b"", "application/json", "empty answer"),
         (b"   ", "application/json", "empty answer"),
+        (b"\r\n\t \n", "application/json", "empty answer"),
         (b'{"data": [', "application/json", "not valid JSON"),
         (b"[1, 2]", "application/json", "not an object"),
         (b'{"created": 1, "data": []}', "application/json", "without any image"),

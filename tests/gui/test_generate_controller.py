@@ -66,9 +66,13 @@ def test_painted_mask_and_variants_land_in_the_history_folder(qtbot, window, con
     controller.variant_arrived.connect(
         lambda run_id, saved: saved_when_shown.append(saved.path.read_bytes() == saved.variant.data)
     )
+    fractions: list[float] = []
+    controller.fraction_changed.connect(fractions.append)
     controller.generate(template(n=2))
     wait_end(qtbot, recorder, controller)
 
+    assert 1.0 in fractions and fractions[-1] == -1.0  # all sent, then waiting/receiving
+    assert all(-1.0 <= f <= 1.0 for f in fractions)
     run_id, opened = recorder.first("run_started")
     assert isinstance(opened, RunOpened) and opened.run_id == run_id
     folder = opened.path
@@ -272,6 +276,7 @@ def test_use_as_base_swaps_the_photo_undoably_and_records_lineage(
     controller.use_as_base(run_id, second.variant.index)
     qtbot.waitUntil(lambda: window.document.image is not original, timeout=10000)
     assert window.document.image.size == (1536, 1024)
+    assert window.document.pixels.rgb().shape == (1024, 1536, 3)  # the selection tools' view
     assert window.document.mask.edited_fraction() == 0
     assert window.document.lineage is not None
     assert window.document.lineage.run_id == run_id

@@ -139,6 +139,9 @@ def test_esc_cancels_mid_stream_within_a_second_and_keeps_mask_and_prompt(qtbot,
     controller = app.generation.controller
     qtbot.waitUntil(lambda: bool(app.generation.variants.pages), timeout=10000)
     qtbot.wait(300)
+    strip = app.generation.status.strip
+    assert strip.isVisible() and strip.maximum() == 0  # receiving: a busy strip
+    assert "receiving" in app.generation.status.text()
     asked = time.monotonic()
     app.activateWindow()
     qtbot.keyClick(app.canvas, Qt.Key.Key_Escape)
@@ -149,7 +152,7 @@ def test_esc_cancels_mid_stream_within_a_second_and_keeps_mask_and_prompt(qtbot,
     record = newest_run(app)
     assert record.status == "cancelled" and record.failure.cancelled
     assert "cancelled" in app.generation.status.text()
-    assert app.banner.isHidden()
+    assert app.banner.isHidden() and strip.isHidden()
 
 
 def test_429_shows_rate_limited_retrying_then_the_result(qtbot, app, local_server):
@@ -390,3 +393,12 @@ def test_restoring_a_run_made_on_another_photo_brings_that_photo_back(qtbot, app
     assert np.array_equal(np.asarray(app.document.image.convert("RGB")), original)
     assert np.array_equal(app.document.mask.binary(), painted)
     assert app.document.undo_stack.undoText() == "Restore run mask"
+
+
+def test_docks_come_back_where_they_were_left(qtbot, coffee_path, local_server):
+    first = open_window(qtbot, coffee_path, local_server.base_url)
+    first.generation.runs_dock.raise_()
+    first.generation.panel_dock.setFloating(True)
+    first.close()
+    second = open_window(qtbot, coffee_path, local_server.base_url)
+    assert second.generation.panel_dock.isFloating()
