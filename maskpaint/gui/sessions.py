@@ -65,6 +65,7 @@ class SessionUi(QObject):
         self.timer.timeout.connect(self.autosave)
         self.bar = RecoveryBar()
         self._offers: list[RecoverableSession] = []
+        self._discard_after_autosave: list[RecoverableSession] = []  # restored, not yet safe
         self.recovery = self._start_recovery()
         self._build_actions()
         self._connect()
@@ -277,6 +278,9 @@ class SessionUi(QObject):
     def _autosaved_at(self, mark: int) -> None:
         self._autosaved = mark
         self.autosaves += 1
+        for item in self._discard_after_autosave:
+            self.recovery.discard(item)
+        self._discard_after_autosave.clear()
 
     def _autosave_failed(self, error: BaseException) -> None:
         if self._closed:
@@ -295,15 +299,17 @@ class SessionUi(QObject):
     # ----- crash recovery -------------------------------------------------------------
 
     def restore(self, item: RecoverableSession) -> None:
-        """Bring a crashed session back; its snapshot is deleted only once it is on screen."""
+        """Bring a crashed session back; its snapshot goes once our own autosave holds it."""
         self.bar.set_busy(True)
-        recovery = self.recovery
 
         def done() -> None:
-            recovery.discard(item)
+            # The crashed snapshot goes only once ours holds the same work.
+            self._discard_after_autosave.append(item)
             self._drop_offer(item)
-            self._changed()  # restored work is not saved anywhere yet: autosave keeps it
+            self._changed()
+            self.autosave()
 
+        recovery = self.recovery
         self._load(lambda: recovery.restore(item), None, done, lambda: self.bar.set_busy(False))
 
     def discard(self, item: RecoverableSession) -> None:

@@ -1,7 +1,7 @@
 """Which runs hold variants the designer has not looked at yet: the one definition.
 
 A run becomes UNSEEN when one of its variants arrives while the variants view is not
-showing that run (another tab, another run's page, or the window hidden). It becomes
+showing that run (another tab, another run's page, the window hidden or minimized). It becomes
 SEEN as soon as the view shows it: the Variants tab is current, that run's page is on
 top, and the window is visible. Autosave records the unseen runs, so a crash never
 hides a paid image: the next start opens them in the variants view.
@@ -42,6 +42,7 @@ class UnseenRuns(QObject):
             and page.run_key == run_id
             and self._tabs.currentIndex() == self._variants_tab
             and self._variants.isVisible()
+            and not self._variants.window().isMinimized()
         )
 
     def variant_arrived(self, run_id: str) -> None:

@@ -337,7 +337,10 @@ def test_restore_offer_restores_a_dead_session(qtbot, app, coffee_path, tmp_path
     wait_sessions(qtbot, again)
     assert np.array_equal(again.document.mask.coverage, coverage)
     assert again.generation.panel.options().prompt == PROMPT
+    # The dead snapshot goes once this window's own autosave holds the restored work.
     assert not bar.isVisible() and not snapshot.exists()
+    mine = load_session(again.sessions.recovery.snapshot_path)
+    assert np.array_equal(mine.coverage, coverage) and mine.prompt == PROMPT
 
 
 def test_discard_deletes_the_dead_session(qtbot, app, coffee_path, tmp_path):
