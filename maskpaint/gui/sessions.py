@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QLayout
+from PySide6.QtWidgets import QApplication, QBoxLayout, QFileDialog
 
 from maskpaint.core import paths
 from maskpaint.core.errors import MaskpaintError
@@ -90,8 +90,8 @@ class SessionUi(QObject):
         except RecoveryError as error:
             self.window.banner.show_message(error.user_message)
         layout = self.window.centralWidget().layout()
-        assert isinstance(layout, QLayout)
-        layout.insertWidget(0, self.bar)  # type: ignore[attr-defined]
+        assert isinstance(layout, QBoxLayout), "the window stacks banner and canvas in a box"
+        layout.insertWidget(0, self.bar)  # above the banner
         self.bar.restore_requested.connect(self.restore)
         self.bar.discard_requested.connect(self.discard)
         self._offer_next()
