@@ -16,6 +16,7 @@ from PySide6.QtGui import QUndoStack
 from maskpaint.core.imageio import ImageInfo, LoadedImage
 from maskpaint.core.mask import Box, Mask, MaskEdit
 from maskpaint.core.photo_pixels import PhotoPixels
+from maskpaint.gui.photo_swap import Lineage, PhotoState, ReplacePhotoCommand
 from maskpaint.gui.undo import MaskEditCommand
 
 
@@ -36,6 +37,7 @@ class Document(QObject):
         self.path: Path | None = None
         self.display_name = "Untitled"
         self.mask = Mask(1, 1)
+        self.lineage: Lineage | None = None  # the run/variant this photo came from
         #: The photo as numpy RGB for the selection tools, converted on first use.
         self.pixels = PhotoPixels(self.image)
         self.undo_stack = QUndoStack(self)
@@ -62,6 +64,7 @@ class Document(QObject):
         self.path = path
         self.display_name = name
         self.mask = mask if mask is not None else Mask(image.width, image.height)
+        self.lineage = None
         self.undo_stack.clear()
         self.image_changed.emit()
         self.modified_changed.emit(False)
@@ -91,3 +94,24 @@ class Document(QObject):
     def mark_saved(self) -> None:
         """The mask was written out: clear the modified mark until the next edit."""
         self.undo_stack.setClean()
+
+    # ----- replacing the photo as an undo step (generation: Use as new base) -----------
+
+    def replace_photo(
+        self, loaded: LoadedImage, name: str, lineage: Lineage | None, text: str
+    ) -> None:
+        """Show `loaded` with an empty mask as one undo step (Ctrl+Z brings the old back)."""
+        image = loaded.image
+        state = PhotoState(image, loaded.info, Mask(image.width, image.height), None, name, lineage)
+        self.undo_stack.push(ReplacePhotoCommand(self, state, text))
+
+    def photo_state(self) -> PhotoState:
+        return PhotoState(
+            self.image, self.info, self.mask, self.path, self.display_name, self.lineage
+        )
+
+    def set_photo_state(self, state: PhotoState) -> None:
+        self.image, self.info, self.mask = state.image, state.info, state.mask
+        self.path, self.display_name, self.lineage = state.path, state.display_name, state.lineage
+        self.pixels = PhotoPixels(state.image)
+        self.image_changed.emit()
