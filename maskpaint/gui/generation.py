@@ -264,6 +264,7 @@ class GenerationController(QObject):
         job = run_in_background(
             work,
             name=f"generation {number}",
+            network=True,
             on_progress=lambda value: self._on_progress(tracked, value),
             on_success=lambda outcome: self._on_success(tracked, outcome),
             on_failure=lambda error: self._on_failure(tracked, error),
