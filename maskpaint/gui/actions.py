@@ -58,6 +58,8 @@ class WindowActions:
         self.eraser = add("&Eraser", lambda: tools.set_kind(ToolKind.BRUSH, True), ["E"], True)
         self.rectangle = add("&Rectangle", lambda: tools.set_kind(ToolKind.RECTANGLE), ["M"], True)
         self.lasso = add("&Lasso", lambda: tools.set_kind(ToolKind.LASSO), ["L"], True)
+        #: The action to check for each tool kind other than the brush (others add theirs).
+        self.kind_actions = {ToolKind.RECTANGLE: self.rectangle, ToolKind.LASSO: self.lasso}
         self.tool_group = QActionGroup(window)
         for action in (self.brush, self.eraser, self.rectangle, self.lasso):
             self.tool_group.addAction(action)
@@ -159,8 +161,8 @@ class WindowActions:
         tools = self._window.tools
         if tools.kind is ToolKind.BRUSH:
             (self.eraser if tools.erase else self.brush).setChecked(True)
-        else:
-            (self.rectangle if tools.kind is ToolKind.RECTANGLE else self.lasso).setChecked(True)
+        elif tools.kind in self.kind_actions:
+            self.kind_actions[tools.kind].setChecked(True)
         values = ((self.size_box, round(tools.size)), (self.hardness_box, tools.hardness * 100))
         for box, value in values:
             box.blockSignals(True)  # showing the value must not write it back

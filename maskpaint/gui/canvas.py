@@ -81,6 +81,10 @@ class Canvas(QAbstractScrollArea):
         tools.changed.connect(self._on_tools_changed)
         self._on_image_changed()
 
+    def add_tool(self, kind: ToolKind, tool: Tool) -> None:
+        """Make `tool` the one used while `kind` is the current tool (selection tools)."""
+        self._tool_objects[kind] = tool
+
     # ----- coordinates -------------------------------------------------------------
 
     def origin(self) -> QPointF:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 
 from maskpaint.core.imageio import ImageInfo, LoadedImage
 from maskpaint.core.mask import Box, Mask, MaskEdit
+from maskpaint.core.photo_pixels import PhotoPixels
 from maskpaint.gui.photo_swap import Lineage, PhotoState, ReplacePhotoCommand
 from maskpaint.gui.undo import MaskEditCommand
 
@@ -37,6 +38,8 @@ class Document(QObject):
         self.display_name = "Untitled"
         self.mask = Mask(1, 1)
         self.lineage: Lineage | None = None  # the run/variant this photo came from
+        #: The photo as numpy RGB for the selection tools, converted on first use.
+        self.pixels = PhotoPixels(self.image)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -56,6 +59,7 @@ class Document(QObject):
         """Show a new photo with `mask` (or an empty one); the undo history starts over."""
         image = loaded.image
         self.image = image
+        self.pixels = PhotoPixels(image)
         self.info = loaded.info
         self.path = path
         self.display_name = name
@@ -108,5 +112,6 @@ class Document(QObject):
 
     def set_photo_state(self, state: PhotoState) -> None:
         self.image, self.info, self.mask = state.image, state.info, state.mask
+        self.pixels = PhotoPixels(state.image)
         self.path, self.display_name, self.lineage = state.path, state.display_name, state.lineage
         self.image_changed.emit()

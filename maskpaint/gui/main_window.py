@@ -29,6 +29,7 @@ from maskpaint.gui.banner import Banner
 from maskpaint.gui.canvas import Canvas
 from maskpaint.gui.document import Document
 from maskpaint.gui.qimage import qimage_to_png_bytes
+from maskpaint.gui.select_actions import SelectionCommands
 from maskpaint.gui.settings import app_settings, read_list
 from maskpaint.gui.status import StatusFields
 from maskpaint.gui.tools import ToolState
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
         self.commands = WindowActions(self)
+        self.selection = SelectionCommands(self)
         self.status = StatusFields(self.statusBar(), self.document, self.canvas, self.tools)
         self.document.image_changed.connect(self._update_title)
         self.document.modified_changed.connect(self.setWindowModified)

@@ -313,6 +313,7 @@ class SettingsDialog(QDialog):
         self._test_job = run_in_background(
             lambda context: list_models(config, context),
             name="test connection",
+            network=True,
             on_success=self._tested,
             on_failure=self._test_failed,
             on_finished=self._test_finished,

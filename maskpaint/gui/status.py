@@ -50,11 +50,10 @@ class StatusFields:
 
     def _show_brush(self) -> None:
         tools = self._tools
-        name = {
-            ToolKind.BRUSH: "Eraser" if tools.erase else "Brush",
-            ToolKind.RECTANGLE: "Rectangle",
-            ToolKind.LASSO: "Lasso",
-        }[tools.kind]
+        if tools.kind is ToolKind.BRUSH:
+            name = "Eraser" if tools.erase else "Brush"
+        else:
+            name = tools.kind.value.capitalize()
         self.brush.setText(f"{name} · {tools.size:g} px · hardness {tools.hardness * 100:.0f} %")
 
     def _show_pixel(self, pixel: tuple[int, int] | None) -> None:

@@ -26,6 +26,8 @@ class ToolKind(Enum):
     BRUSH = "brush"
     RECTANGLE = "rectangle"
     LASSO = "lasso"
+    WAND = "magic wand"  # tools in select_tools.py, added to the canvas by select_actions.py
+    SUBJECT = "select subject"
 
 
 class ToolState(QObject):

@@ -109,6 +109,23 @@ class Job(QObject, Generic[T]):
             self.finished.emit()
 
 
+_network_pool: QThreadPool | None = None
+
+
+def network_pool() -> QThreadPool:
+    """Threads for jobs that mostly wait on a server (an image edit takes 30-120 s).
+
+    Kept apart from Qt's global pool, which has one thread per core: two slow requests
+    there would stall every thumbnail, decode and preflight until they finished.
+    """
+    global _network_pool
+    if _network_pool is None:
+        _network_pool = QThreadPool()
+        _network_pool.setMaxThreadCount(32)
+        _network_pool.setExpiryTimeout(60_000)
+    return _network_pool
+
+
 class _Runnable(QRunnable):
     def __init__(self, job: Job[Any]) -> None:
         super().__init__()
@@ -126,11 +143,14 @@ def run_in_background(
     on_success: Callable[[T], None] | None = None,
     on_failure: Callable[[BaseException], None] | None = None,
     on_finished: Callable[[], None] | None = None,
+    network: bool = False,
     pool: QThreadPool | None = None,
 ) -> Job[T]:
-    """Connect the callbacks, then start `fn` on the thread pool.
+    """Connect the callbacks, then start `fn` on a thread pool.
 
-    Connecting before starting matters: a signal emitted before anyone listens is lost.
+    `network=True` for jobs that wait on a server (see `network_pool`); others share
+    Qt's global pool. Connecting before starting matters: a signal emitted before
+    anyone listens is lost.
     """
     job: Job[T] = Job(fn, name)
     for signal, slot in (
@@ -141,4 +161,4 @@ def run_in_background(
     ):
         if slot is not None:
             signal.connect(slot)
-    return job.start(pool)
+    return job.start(pool or (network_pool() if network else None))

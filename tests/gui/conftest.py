@@ -17,6 +17,8 @@ def window(qtbot, coffee_path: Path) -> Iterator[MainWindow]:
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    win.activateWindow()  # shortcuts reach only the active window, whatever ran before
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     win.canvas.actual_size()
     win.tools.set_size(20)
     win.tools.set_hardness(1.0)

@@ -71,7 +71,7 @@ def test_thumbnails_load_off_the_gui_thread_then_show_the_run_image(qtbot, panel
     index = panel.model.index(1)  # the lighthouse: its first variant is green
     first: QPixmap = index.data(Qt.ItemDataRole.DecorationRole)
     assert first.cacheKey() == panel.model.thumbnails.placeholder.cacheKey()
-    qtbot.waitUntil(lambda: not panel.model.thumbnails.busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not panel.model.thumbnails.busy(), timeout=20000)
     thumb: QPixmap = index.data(Qt.ItemDataRole.DecorationRole)
     color = thumb.toImage().pixelColor(thumb.width() // 2, thumb.height() // 2)
     assert abs(color.green() - 200) < 12 and color.red() < 40

@@ -75,3 +75,20 @@ def test_on_cancel_after_cancel_runs_at_once(qtbot):
     gate.set()
     qtbot.waitUntil(lambda: job.done, timeout=5000)
     assert calls == ["called"]
+
+
+def test_jobs_waiting_on_a_server_do_not_starve_quick_jobs(qtbot):
+    from PySide6.QtCore import QThreadPool
+
+    release = threading.Event()
+    waiting = [
+        run_in_background(lambda context: release.wait(30), network=True)
+        for _ in range(QThreadPool.globalInstance().maxThreadCount() + 2)
+    ]
+    try:
+        quick = run_in_background(lambda context: "thumbnail")
+        qtbot.waitUntil(lambda: quick.done, timeout=5000)
+        assert not any(job.done for job in waiting)
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: all(job.done for job in waiting), timeout=10000)

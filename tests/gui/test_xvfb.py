@@ -1,8 +1,8 @@
 """The real app under a real X server: paint with xdotool, screenshot, look at the pixels.
 
-The app runs in a subprocess on the xcb platform; xdotool sends true X pointer events and
-ImageMagick's `import` grabs the window. The screenshot is kept in $MASKPAINT_SCREENSHOT_DIR
-(or the test's tmp folder) for a human to look at.
+The app runs in a subprocess on the xcb platform; xdotool sends true X pointer events, and
+the window's pixels are read back from the X server (tests/gui/xgrab.py). The screenshot
+is kept in $MASKPAINT_SCREENSHOT_DIR (or the test's tmp folder) for a human to look at.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+
+from tests.gui.xgrab import grab
 
 #: Where the stroke goes, in window coordinates: across the middle, over the fitted photo.
 STROKE_Y = 380
@@ -37,10 +38,7 @@ def xdotool(display: str, *args: str) -> str:
     return result.stdout.strip()
 
 
-def screenshot(display: str, window: str, path: Path) -> np.ndarray:
-    env = {**os.environ, "DISPLAY": display}
-    subprocess.run(["import", "-window", window, str(path)], env=env, check=True, timeout=30)
-    return np.asarray(Image.open(path).convert("RGB")).astype(int)
+screenshot = grab
 
 
 def wait_for(condition, what: str, seconds: float = 20.0):
