@@ -20,10 +20,13 @@ from maskpaint.core.compose import (
     composite,
     crop_inputs,
     paste_back,
+    plan_crop,
 )
+from maskpaint.core.history_records import RunRecord
 from maskpaint.core.imageio import open_image
 from maskpaint.core.mask import Mask
 from maskpaint.core.mask_geom import Box
+from maskpaint.core.models import get_model
 from maskpaint.core.request import EditRequest, ImageFile
 
 #: Photo pixels of context around the mask in a crop.
@@ -63,6 +66,32 @@ class Composition:
         if self.plan is None:
             return composite(self.original, variant, self.mask, feather_px=self.feather_px)
         return paste_back(self.original, variant, self.mask, self.plan, self.feather_px)
+
+
+def plan_for(
+    settings: ComposeSettings | None, request: EditRequest, size: tuple[int, int], mask: Mask
+) -> CropPlan | None:
+    """The crop to send for `request`'s model, or None when not cropping."""
+    if settings is None or not settings.crop_to_mask:
+        return None
+    return plan_crop(size, mask, get_model(request.model), padding=settings.padding)
+
+
+def restored_composition(record: RunRecord) -> Composition | None:
+    """How to composite a run sent again (Regenerate), from what its folder holds.
+
+    A cropped run's folder holds the crop, not the full photo, so its answers cannot be
+    pasted back from there: None, and the raw variants stand alone.
+    """
+    choices = record.settings.get(SETTINGS_KEY)
+    if not isinstance(choices, dict) or "crop" in choices:
+        return None
+    if not record.inputs or record.mask is None:
+        return None
+    original = open_image(record.inputs[0].path).image
+    mask = Mask.from_image(open_image(record.mask.path).image, original.size, convention="alpha")
+    feather = choices.get("feather_px", FEATHER_PX)
+    return Composition(original, mask, None, float(feather))
 
 
 def composite_name(index: int) -> str:

@@ -74,8 +74,11 @@ def press_generate(qtbot, window: MainWindow) -> None:
 
 def wait_idle(qtbot, window: MainWindow, timeout: int = 30000) -> None:
     controller = window.generation.controller
+    generation = window.generation
     qtbot.waitUntil(lambda: controller.running == 0, timeout=timeout)
-    qtbot.waitUntil(lambda: not window.generation.variants.busy(), timeout=timeout)
+    # A composite ends in a decode for its tile: wait for both, in that order.
+    qtbot.waitUntil(lambda: not generation.compositor.busy(), timeout=timeout)
+    qtbot.waitUntil(lambda: not generation.variants.busy(), timeout=timeout)
 
 
 def newest_run(window: MainWindow):
