@@ -64,6 +64,7 @@ class ComposeBox(QGroupBox):
         self.crop_check.toggled.connect(self._edited)
         self.feather_spin.valueChanged.connect(self.changed)
         self.padding_spin.valueChanged.connect(self.changed)
+        self.fill(PanelOptions())
 
     def read(self, base: PanelOptions) -> PanelOptions:
         return replace(
