@@ -115,4 +115,5 @@ class Document(QObject):
         self.pixels = PhotoPixels(state.image)
         self.pixels = PhotoPixels(state.image)
         self.path, self.display_name, self.lineage = state.path, state.display_name, state.lineage
+        self.pixels = PhotoPixels(state.image)
         self.image_changed.emit()

@@ -276,6 +276,7 @@ def test_use_as_base_swaps_the_photo_undoably_and_records_lineage(
     controller.use_as_base(run_id, second.variant.index)
     qtbot.waitUntil(lambda: window.document.image is not original, timeout=10000)
     assert window.document.image.size == (1536, 1024)
+    assert window.document.pixels.rgb().shape == (1024, 1536, 3)  # the selection tools' view
     assert window.document.mask.edited_fraction() == 0
     assert window.document.lineage is not None
     assert window.document.lineage.run_id == run_id
