@@ -112,8 +112,6 @@ class Document(QObject):
 
     def set_photo_state(self, state: PhotoState) -> None:
         self.image, self.info, self.mask = state.image, state.info, state.mask
-        self.pixels = PhotoPixels(state.image)
-        self.pixels = PhotoPixels(state.image)
         self.path, self.display_name, self.lineage = state.path, state.display_name, state.lineage
         self.pixels = PhotoPixels(state.image)
         self.image_changed.emit()
