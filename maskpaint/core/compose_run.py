@@ -23,7 +23,7 @@ from maskpaint.core.compose import (
     plan_crop,
 )
 from maskpaint.core.history_records import RunRecord
-from maskpaint.core.imageio import open_image
+from maskpaint.core.imageio import encode, open_image
 from maskpaint.core.mask import Mask
 from maskpaint.core.mask_geom import Box
 from maskpaint.core.models import get_model
@@ -33,6 +33,10 @@ from maskpaint.core.request import EditRequest, ImageFile
 DEFAULT_PADDING = 32
 #: The key under which a run's settings (request.json) record its compose choices.
 SETTINGS_KEY = "compose"
+#: A cropped run's folder holds the crop as sent; these keep the full photo and mask,
+#: so Regenerate can paste its answers back too.
+FULL_PHOTO_NAME = "crop-source-photo.png"
+FULL_MASK_NAME = "crop-source-mask.png"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,15 @@ class Composition:
     plan: CropPlan | None
     feather_px: float = FEATHER_PX
 
+    def sources(self) -> tuple[tuple[str, bytes], ...]:
+        """Files a cropped run keeps beside its crop (see FULL_PHOTO_NAME); none otherwise."""
+        if self.plan is None:
+            return ()
+        return (
+            (FULL_PHOTO_NAME, encode(self.original, "PNG")),
+            (FULL_MASK_NAME, self.mask.to_api_png()),
+        )
+
     def result(self, variant_data: bytes) -> Image.Image:
         """The variant at the photo's full resolution, the photo kept outside the mask."""
         variant = open_image(variant_data).image
@@ -78,20 +91,29 @@ def plan_for(
 
 
 def restored_composition(record: RunRecord) -> Composition | None:
-    """How to composite a run sent again (Regenerate), from what its folder holds.
+    """How to composite a run sent again (Regenerate), from what its folder holds;
+    None when it asked for no composite or its files are gone.
 
-    A cropped run's folder holds the crop, not the full photo, so its answers cannot be
-    pasted back from there: None, and the raw variants stand alone.
+    A cropped run pastes back into the full photo it kept (`Composition.sources`).
     """
     choices = record.settings.get(SETTINGS_KEY)
-    if not isinstance(choices, dict) or "crop" in choices:
+    if not isinstance(choices, dict):
         return None
-    if not record.inputs or record.mask is None:
+    feather = float(choices.get("feather_px", FEATHER_PX))
+    plan = plan_from_record(choices)
+    if plan is None and "crop" in choices:
         return None
-    original = open_image(record.inputs[0].path).image
-    mask = Mask.from_image(open_image(record.mask.path).image, original.size, convention="alpha")
-    feather = choices.get("feather_px", FEATHER_PX)
-    return Composition(original, mask, None, float(feather))
+    if plan is None:
+        if not record.inputs or record.mask is None:
+            return None
+        photo_path, mask_path = record.inputs[0].path, record.mask.path
+    else:
+        photo_path, mask_path = record.path / FULL_PHOTO_NAME, record.path / FULL_MASK_NAME
+        if not (photo_path in record.attachments and mask_path in record.attachments):
+            return None
+    original = open_image(photo_path).image
+    mask = Mask.from_image(open_image(mask_path).image, original.size, convention="alpha")
+    return Composition(original, mask, plan, feather)
 
 
 def composite_name(index: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +75,17 @@ class Compositor(QObject):
         self._jobs.clear()
 
     def _run_started(self, run_id: str, opened: RunOpened) -> None:
-        if opened.composition is not None and opened.run is not None:
-            self._runs[run_id] = (opened.composition, opened.run)
+        composition, run = opened.composition, opened.run
+        if composition is None or run is None:
+            return
+        self._runs[run_id] = (composition, run)
+        if composition.plan is not None:  # the full photo, for Regenerate: while it sends
+
+            def keep_sources(context: JobContext) -> None:
+                for name, data in composition.sources():
+                    run.save_file(name, data)
+
+            self._start(keep_sources, "keep crop sources", lambda _: None, run_id, None)
 
     def _run_ended(self, run_id: str, _outcome: GenerationOutcome | str) -> None:
         # Every variant's signal came before this one; jobs already started keep theirs.
@@ -94,11 +103,27 @@ class Compositor(QObject):
             run.save_file(composite_name(index), png)  # on disk before it is shown
             return png
 
-        holder: list[Job[bytes]] = []  # finished may come before run_in_background returns
+        self._start(
+            work,
+            f"composite {index + 1}",
+            lambda png: self.composited.emit(run_id, index, png),
+            run_id,
+            index,
+        )
+
+    def _start(
+        self,
+        work: Callable[[JobContext], Any],
+        name: str,
+        done: Callable[[Any], None],
+        run_id: str,
+        index: int | None,
+    ) -> None:
+        holder: list[Job[Any]] = []  # finished may come before run_in_background returns
         job = run_in_background(
             work,
-            name=f"composite {index + 1}",
-            on_success=lambda png: self.composited.emit(run_id, index, png),
+            name=name,
+            on_success=done,
             on_failure=lambda error: self._failed(run_id, index, error),
             on_finished=lambda: self._jobs.difference_update(holder),
         )
@@ -106,17 +131,20 @@ class Compositor(QObject):
         if not job.done:
             self._jobs.add(job)
 
-    def _failed(self, run_id: str, index: int, error: BaseException) -> None:
+    def _failed(self, run_id: str, index: int | None, error: BaseException) -> None:
         if isinstance(error, MaskpaintError):
-            reason = error.user_message
+            reason = error.user_message.rstrip(".")
         else:
-            log.error("composite of variant %d failed", index + 1, exc_info=error)
+            log.error("compositing failed (variant %s)", index, exc_info=error)
             reason = f"an unexpected {type(error).__name__}; the log has the details"
-        self.failed.emit(
-            run_id,
-            f"Variant {index + 1} could not be composited into the photo ({reason.rstrip('.')}); "
-            "the raw variant is shown and kept in the history.",
-        )
+        if index is None:
+            text = f"The full photo could not be kept for Regenerate ({reason})."
+        else:
+            text = (
+                f"Variant {index + 1} could not be composited into the photo ({reason}); "
+                "the raw variant is shown and kept in the history."
+            )
+        self.failed.emit(run_id, text)
 
 
 def saved_composites(record: RunRecord) -> Iterator[tuple[int, Path]]:

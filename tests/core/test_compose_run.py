@@ -99,7 +99,23 @@ def test_a_regenerated_run_composites_from_its_folder_unless_it_was_cropped(tmp_
 
     plain = history.start_run(request_for(image, mask), base_url="http://x")
     assert restored_composition(history.get(plain.run_id)) is None
-    plan = plan_crop((600, 400), mask, get_model("gpt-image-1.5"))
+
+
+def test_a_regenerated_cropped_run_pastes_back_into_the_full_photo_it_kept(tmp_path):
+    image, mask = photo((1200, 800)), Mask(1200, 800)
+    mask.fill_rect(Box(100, 100, 200, 160))
+    plan = plan_crop((1200, 800), mask, get_model("gpt-image-1.5"))
+    assert not plan.whole_image
+    history = History(tmp_path / "history")
+    sent = cropped_request(request_for(image, mask), image, mask, plan, "big")
     cropped = {"compose": settings_record(ComposeSettings(crop_to_mask=True), plan)}
-    run = history.start_run(request_for(image, mask), base_url="http://x", settings=cropped)
-    assert restored_composition(history.get(run.run_id)) is None
+    run = history.start_run(sent, base_url="http://x", settings=cropped)
+    assert restored_composition(history.get(run.run_id)) is None  # nothing kept yet
+
+    for name, data in Composition(image, mask, plan).sources():
+        run.save_file(name, data)
+    composition = restored_composition(history.get(run.run_id))
+    assert composition is not None and composition.plan == plan
+    assert np.array_equal(np.array(composition.original), np.array(image))
+    assert np.array_equal(composition.mask.binary(), mask.binary())
+    assert Composition(image, mask, None).sources() == ()

@@ -222,6 +222,9 @@ def test_crop_to_mask_uploads_the_crop_and_pastes_it_back_at_full_resolution(
     press_generate(qtbot, window)
     wait_idle(qtbot, window)
     record = newest_run(window)
+    variant_tile(window, record.run_id).buttons["regenerate"].click()
+    wait_idle(qtbot, window)
+    again = newest_run(window)
     close(qtbot, window)
 
     photo = pixels(big_photo)
@@ -238,6 +241,11 @@ def test_crop_to_mask_uploads_the_crop_and_pastes_it_back_at_full_resolution(
     assert np.array_equal(result[~sent], photo[~sent])
     assert not np.array_equal(result[deep_inside(sent)], photo[deep_inside(sent)])
     assert plan_from_record(record.settings["compose"]) == plan
+    # Regenerate sends the same crop and pastes back into the full photo the run kept.
+    assert again.run_id != record.run_id
+    assert local_server.received[-1].files["image"][2] == len(crop_png)
+    result = pixels(again.path / "composite-0.png")
+    assert result.shape == photo.shape and np.array_equal(result[~sent], photo[~sent])
 
 
 def test_crop_to_mask_of_a_mostly_masked_photo_says_so_and_sends_it_whole(
