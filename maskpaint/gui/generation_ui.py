@@ -15,6 +15,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QTabWidget
 
 from maskpaint.core import paths
+from maskpaint.core.compose import CropPlan
+from maskpaint.core.compose_run import SETTINGS_KEY, plan_from_record
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
 from maskpaint.core.settings import Settings, SettingsStore
@@ -166,6 +168,9 @@ class GenerationUi(QObject):
             )
         )
         self.compositor.failed.connect(lambda _run, text: self.window.banner.show_message(text))
+        self.controller.run_started.connect(
+            lambda _run, opened: self._say_crop(opened.composition and opened.composition.plan)
+        )
         self.crop_preview = CropPreview(self.window.document, self)
         self.crop_preview.line_ready.connect(self.panel.compose_box.set_crop_line)
         document = self.window.document
@@ -173,6 +178,11 @@ class GenerationUi(QObject):
             signal.connect(self._update_crop_line)
         document.undo_stack.indexChanged.connect(self._update_crop_line)
         self._update_crop_line()
+
+    def _say_crop(self, plan: CropPlan | None) -> None:
+        """Under the tiles: which crop a run sent (its raw variants are of that crop)."""
+        if plan is not None:
+            self.variants.status.setText(f"Crop to mask: {plan.summary()}.")
 
     def _update_crop_line(self) -> None:
         template = self.panel.build_request(FROM_CANVAS, None, ())
@@ -244,6 +254,7 @@ class GenerationUi(QObject):
         reopened = record.run_id not in self.variants.pages
         self.variants.show_run(record)
         if reopened:
+            self._say_crop(plan_from_record(record.settings.get(SETTINGS_KEY)))
             for index, path in saved_composites(record):
                 self.variants.add_variant_image(record.run_id, index, COMPOSITE, path, show=True)
         self.tabs.setCurrentIndex(VARIANTS_TAB)

@@ -222,6 +222,8 @@ def test_crop_to_mask_uploads_the_crop_and_pastes_it_back_at_full_resolution(
     press_generate(qtbot, window)
     wait_idle(qtbot, window)
     record = newest_run(window)
+    status = window.generation.variants.status.text()
+    assert status.startswith(f"Crop to mask: crop {plan.crop.width}×{plan.crop.height}")
     variant_tile(window, record.run_id).buttons["regenerate"].click()
     wait_idle(qtbot, window)
     again = newest_run(window)
