@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -167,12 +168,18 @@ class CropPreview(QObject):
         self._template: EditRequest | None = None
         self._seq = 0
         self._whole: tuple[Image.Image, int] | None = None  # the photo and its PNG's size
-        self._pending: Job[Any] | None = None
+        self._key: tuple[object, ...] = ()
         self._debounce = QTimer(self, singleShot=True, interval=PREVIEW_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._work_out)
 
     def update(self, settings: ComposeSettings, template: EditRequest) -> None:
         """The panel's choices changed, or the mask did: work the line out again soon."""
+        document = self.document
+        # Typing a prompt changes the options too; only what moves the crop counts.
+        key = (settings, template.model, id(document.image), document.undo_stack.index())
+        if key == self._key:
+            return
+        self._key = key
         self._settings, self._template = settings, template
         self._seq += 1  # an answer under way is stale now
         if not settings.crop_to_mask:
@@ -180,9 +187,6 @@ class CropPreview(QObject):
             self.line_ready.emit("")
             return
         self._debounce.start()
-
-    def busy(self) -> bool:
-        return self._debounce.isActive() or self._pending is not None
 
     def _work_out(self) -> None:
         document, settings, template = self.document, self._settings, self._template
@@ -197,13 +201,7 @@ class CropPreview(QObject):
             line, whole = _line(settings, template, image, coverage, known)
             return seq, line, whole
 
-        self._pending = run_in_background(
-            work,
-            name="crop preview",
-            on_success=self._done,
-            on_failure=self._failed,
-            on_finished=self._finished,
-        )
+        run_in_background(work, name="crop preview", on_success=self._done, on_failure=self._failed)
 
     def _done(self, answer: tuple[int, str, tuple[Image.Image, int]]) -> None:
         seq, line, whole = answer
@@ -218,15 +216,12 @@ class CropPreview(QObject):
             log.error("crop preview failed", exc_info=error)
             self.line_ready.emit("")
 
-    def _finished(self) -> None:
-        self._pending = None
-
 
 def _line(
     settings: ComposeSettings,
     template: EditRequest,
     image: Image.Image,
-    coverage: Any,
+    coverage: np.ndarray,
     whole: tuple[Image.Image, int] | None,
 ) -> tuple[str, tuple[Image.Image, int]]:
     """The crop line and the photo's PNG size (kept: encoding a 24 MP photo takes a second)."""
