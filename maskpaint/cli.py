@@ -20,7 +20,7 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 
 
 def _gui_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", nargs="?", type=Path, help="photo to open")
+    parser.add_argument("image", nargs="?", type=Path, help="photo (or .maskpaint session) to open")
     parser.add_argument("--mask", type=Path, help="mask to load onto the photo")
     parser.add_argument("--prompt", help="prompt to fill in")
 

@@ -114,6 +114,7 @@ class WindowActions:
         file_menu.addActions([self.import_mask, self.export_mask])
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
+        self.file_menu = file_menu
 
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([self.undo, self.redo])

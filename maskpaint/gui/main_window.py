@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.imageio import LoadedImage, open_image
 from maskpaint.core.mask import Mask
+from maskpaint.core.session import SUFFIX
 from maskpaint.gui.actions import WindowActions
 from maskpaint.gui.banner import Banner
 from maskpaint.gui.canvas import Canvas
@@ -36,6 +37,7 @@ from maskpaint.gui.tools import ToolState
 from maskpaint.resources import sample_photo
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
+OPEN_FILTER = f"Photos and sessions (*.png *.jpg *.jpeg *.webp *{SUFFIX});;{IMAGE_FILTER}"
 MASK_FILTER = "PNG mask (*.png)"
 MAX_RECENT = 10
 
@@ -73,11 +75,14 @@ class MainWindow(QMainWindow):
         geometry = app_settings().value("window/geometry")
         if geometry:
             self.restoreGeometry(geometry)
-        if not self.open_path(image or sample_photo()) and image is not None:
+        session = image if image is not None and image.suffix.lower() == SUFFIX else None
+        photo = None if session is not None else image
+        if not self.open_path(photo or sample_photo()) and photo is not None:
             self.open_path(sample_photo(), remember=False)
         if mask is not None:
             self.import_mask_from(mask)
         self._setup_generation(prompt)
+        self._setup_sessions(session)
         self.canvas.setFocus()
 
     def _setup_generation(self, prompt: str | None) -> None:
@@ -86,10 +91,20 @@ class MainWindow(QMainWindow):
 
         self.generation = GenerationUi(self, prompt)
 
+    def _setup_sessions(self, session: Path | None) -> None:
+        """Issue 6: session files, autosave and the restore offer (all in sessions.py)."""
+        from maskpaint.gui.sessions import SessionUi
+
+        self.sessions = SessionUi(self)
+        if session is not None:
+            self.sessions.open(session)
+
     # ----- opening photos ----------------------------------------------------------
 
     def open_path(self, path: Path, remember: bool = True) -> bool:
-        """Open a photo; on failure the banner says why and the current photo stays."""
+        """Open a photo (or a session); on failure the banner says why and the current stays."""
+        if path.suffix.lower() == SUFFIX:
+            return self.sessions.open(path, remember)
         loaded = self._load(path)
         if loaded is None:
             return False
@@ -100,7 +115,7 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""
-        name, _ = QFileDialog.getOpenFileName(self, "Open photo", start, IMAGE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self, "Open photo", start, OPEN_FILTER)
         if name:
             self.open_path(Path(name))
 
@@ -232,4 +247,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         app_settings().setValue("window/geometry", self.saveGeometry())
         self.generation.close()
+        self.sessions.close()
         super().closeEvent(event)

@@ -20,6 +20,11 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 T = TypeVar("T")
 log = logging.getLogger("maskpaint.worker")
 
+#: Every started job, held until its `finished` reaches the GUI thread. Otherwise the
+#: pool thread could drop the last reference to a Job (a GUI-thread QObject with
+#: signals still queued) and destroy it off the GUI thread, which crashes Qt.
+_live_jobs: set[Job[Any]] = set()
+
 
 class JobContext:
     """What a running job sees: a way to report, and whether it was asked to stop."""
@@ -88,12 +93,14 @@ class Job(QObject, Generic[T]):
 
     def start(self, pool: QThreadPool | None = None) -> Job[T]:
         self.running = True
+        _live_jobs.add(self)
         (pool or QThreadPool.globalInstance()).start(_Runnable(self))
         return self
 
     def _mark_done(self) -> None:
         self.running = False
         self.done = True
+        _live_jobs.discard(self)
 
     def _run(self) -> None:
         self.started.emit()

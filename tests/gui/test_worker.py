@@ -92,3 +92,18 @@ def test_jobs_waiting_on_a_server_do_not_starve_quick_jobs(qtbot):
     finally:
         release.set()
         qtbot.waitUntil(lambda: all(job.done for job in waiting), timeout=10000)
+
+
+def test_a_job_nobody_keeps_lives_until_it_has_finished_on_the_gui_thread(qtbot):
+    """Dropping the Job right away must not let a pool thread destroy it mid-signal."""
+    import gc
+
+    from maskpaint.gui import worker
+
+    results: list[int] = []
+    for value in range(50):
+        run_in_background(lambda context, v=value: v, on_success=results.append)
+    gc.collect()
+    qtbot.waitUntil(lambda: len(results) == 50, timeout=10000)
+    qtbot.waitUntil(lambda: not worker._live_jobs, timeout=5000)
+    assert sorted(results) == list(range(50))
