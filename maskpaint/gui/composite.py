@@ -169,12 +169,18 @@ class CropPreview(QObject):
         self._seq = 0
         self._whole: tuple[Image.Image, int] | None = None  # the photo and its PNG's size
         self._key: tuple[object, ...] = ()
+        # While a window closes its panel may still report changes after the document
+        # (and its undo stack) is gone: from then on there is nothing to preview.
+        self._document_alive = True
+        document.destroyed.connect(self._document_gone)
         self._debounce = QTimer(self, singleShot=True, interval=PREVIEW_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._work_out)
 
     def update(self, settings: ComposeSettings, template: EditRequest) -> None:
         """The panel's choices changed, or the mask did: work the line out again soon."""
         document = self.document
+        if not self._document_alive:
+            return
         # Typing a prompt changes the options too; only what moves the crop counts.
         key = (settings, template.model, id(document.image), document.undo_stack.index())
         if key == self._key:
@@ -187,6 +193,10 @@ class CropPreview(QObject):
             self.line_ready.emit("")
             return
         self._debounce.start()
+
+    def _document_gone(self) -> None:
+        self._document_alive = False
+        self._debounce.stop()
 
     def _work_out(self) -> None:
         document, settings, template = self.document, self._settings, self._template
