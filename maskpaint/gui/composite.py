@@ -71,7 +71,8 @@ class Compositor(QObject):
         """The window closes: composites still being made finish on disk, unannounced."""
         self._runs.clear()
         for job in self._jobs:
-            for signal in (job.succeeded, job.failed, job.finished):
+            # Not `finished`: the worker holds each job until that signal reaches it.
+            for signal in (job.succeeded, job.failed):
                 signal.disconnect()
         self._jobs.clear()
 
