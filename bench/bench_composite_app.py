@@ -21,17 +21,29 @@ from PIL import Image
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
-from bench.bench_crop import _mask, _photo
+from bench.bench_crop import SIZE, _sample
 from bench.table import median, print_table, timings
 from maskpaint.core.compose import plan_crop
 from maskpaint.core.compose_run import Composition
 from maskpaint.core.imageio import encode
+from maskpaint.core.mask import Box, Mask
 from maskpaint.core.models import get_model
 from maskpaint.gui.variants_view import decode_image
 from maskpaint.gui.worker import run_in_background
 
 REPEAT = 3
 IDLE_SECONDS = 2.0
+
+
+def _photo() -> Image.Image:
+    with Image.open(_sample()) as image:
+        return image.convert("RGB").resize(SIZE, Image.Resampling.BICUBIC)
+
+
+def _mask() -> Mask:
+    mask = Mask(*SIZE)
+    mask.fill_ellipse(Box(3600, 1500, 3900, 1700))  # 300x200, as in bench_crop
+    return mask
 
 
 def _variant(size: tuple[int, int]) -> bytes:
