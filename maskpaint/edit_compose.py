@@ -16,19 +16,18 @@ from pathlib import Path
 from PIL import Image
 
 from maskpaint.core.api import Variant
-from maskpaint.core.compose import (
-    FEATHER_PX,
-    CropPlan,
-    composite,
-    crop_inputs,
-    paste_back,
-    plan_crop,
+from maskpaint.core.compose import FEATHER_PX, CropPlan, plan_crop
+from maskpaint.core.compose_run import (
+    DEFAULT_PADDING,
+    Composition,
+    cropped_request,
+    upload_bytes,
 )
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.imageio import encode, open_image
 from maskpaint.core.mask import Mask
 from maskpaint.core.models import get_model
-from maskpaint.core.request import EditRequest, ImageFile
+from maskpaint.core.request import EditRequest
 
 Say = Callable[[str], None]
 
@@ -49,9 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--padding",
         type=int,
-        default=32,
+        default=DEFAULT_PADDING,
         metavar="PX",
-        help="photo pixels of context around the mask in the crop (default 32)",
+        help=f"photo pixels of context around the mask in the crop (default {DEFAULT_PADDING})",
     )
     group.add_argument(
         "--feather",
@@ -83,12 +82,9 @@ class Composer:
 
     def write(self, variant: Variant, saved: Path) -> Path | None:
         """Composite one variant; a failure is said and remembered, never stops the run."""
+        composition = Composition(self.original, self.mask, self.plan, self.feather)
         try:
-            image = open_image(variant.data).image
-            if self.plan is None:
-                result = composite(self.original, image, self.mask, feather_px=self.feather)
-            else:
-                result = paste_back(self.original, image, self.mask, self.plan, self.feather)
+            result = composition.result(variant.data)
         except MaskpaintError as error:
             self.say(f"image {variant.index + 1} could not be composited: {error.user_message}")
             self.failed.append(variant.index)
@@ -121,19 +117,14 @@ def prepare(
 def _cropped(
     request: EditRequest, original: Image.Image, mask: Mask, plan: CropPlan, stem: str, say: Say
 ) -> EditRequest:
-    image_png, mask_png = crop_inputs(original, mask, plan)
-    whole_bytes = len(request.images[0].data) + (len(request.mask.data) if request.mask else 0)
-    crop_bytes = len(image_png) + len(mask_png)
+    cropped = cropped_request(request, original, mask, plan, stem)
+    whole_bytes, crop_bytes = upload_bytes(request), upload_bytes(cropped)
     say(f"crop to mask: {plan.summary()}")
     say(
         f"upload: {crop_bytes:,} bytes instead of {whole_bytes:,} for the whole photo "
         f"({crop_bytes / whole_bytes:.1%})"
     )
-    return request.with_changes(
-        images=(ImageFile(image_png, f"{stem}-crop.png", "image/png"), *request.images[1:]),
-        mask=ImageFile(mask_png, f"{stem}-crop-mask.png", "image/png"),
-        size=plan.size,
-    )
+    return cropped
 
 
 def _beside(saved: Path) -> Path:

@@ -28,6 +28,7 @@ from maskpaint.core.api import (
     PermissionDenied,
     Progress,
 )
+from maskpaint.core.compose_run import ComposeSettings, composite_name
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
 from maskpaint.core.imageio import LoadedImage, open_image
@@ -136,11 +137,14 @@ class GenerationController(QObject):
         self._idle_text = backend.notice
         self._show_status()
 
-    def generate(self, template: EditRequest) -> Job[GenerationOutcome]:
+    def generate(
+        self, template: EditRequest, compose: ComposeSettings | None = None
+    ) -> Job[GenerationOutcome]:
         """Send the canvas photo and mask with `template`'s prompt, options and references.
 
         `template.images[0]` (e.g. `FROM_CANVAS`) and `template.mask` are stand-ins: the
-        job encodes the photo and the mask as they are now, off the GUI thread.
+        job encodes the photo and the mask as they are now, off the GUI thread. `compose`
+        asks for full-resolution composites (and a crop to the mask) of the answers.
         """
         document = self.document
         photo = PhotoSnapshot(
@@ -149,7 +153,7 @@ class GenerationController(QObject):
             document.path.name if document.path else document.display_name,
         )
         lineage = document.lineage.as_settings() if document.lineage else {}
-        return self._start(template, photo=photo, lineage=lineage)
+        return self._start(template, photo=photo, lineage=lineage, compose=compose)
 
     def regenerate(self, run_id: str) -> Job[GenerationOutcome]:
         """Send a run's request again, exactly as recorded in its folder."""
@@ -184,14 +188,18 @@ class GenerationController(QObject):
                     signal.disconnect()
         self._jobs.clear()
 
-    def use_as_base(self, run_id: str, index: int) -> None:
-        """Make a variant the canvas photo with an empty mask, as one undo step."""
+    def use_as_base(self, run_id: str, index: int, composite: bool = False) -> None:
+        """Make a variant (its composite, if asked and saved) the canvas photo with an
+        empty mask, as one undo step."""
         try:
             record = self.history.get(run_id)
         except MaskpaintError as error:
             self.message.emit(error.user_message, "")
             return
         path = next((p for p in record.variants if p.stem == f"variant-{index}"), None)
+        if composite:
+            saved = (p for p in record.attachments if p.name == composite_name(index))
+            path = next(saved, path)
         if path is None:
             self.message.emit("That variant is no longer in the history folder.", "")
             return
@@ -238,6 +246,7 @@ class GenerationController(QObject):
         photo: PhotoSnapshot | None = None,
         restore_run: str | None = None,
         lineage: dict[str, object] | None = None,
+        compose: ComposeSettings | None = None,
     ) -> Job[GenerationOutcome]:
         backend = self.backend
         settings = backend.settings
@@ -256,6 +265,7 @@ class GenerationController(QObject):
                 lineage=lineage or {},
                 parallel=parallel,
                 priced=not config.uses_local_backend,  # this machine's server costs nothing
+                compose=compose,
             )
             return run_generation(spec, context.emit, context.on_cancel)
 

@@ -32,6 +32,16 @@ from maskpaint.core.api import (
     Progress,
     Variant,
 )
+from maskpaint.core.compose_run import (
+    SETTINGS_KEY,
+    ComposeSettings,
+    Composition,
+    cropped_request,
+    plan_for,
+    restored_composition,
+    settings_record,
+    stem_of,
+)
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History, Run
 from maskpaint.core.imageio import encode
@@ -81,6 +91,7 @@ class JobSpec:
     lineage: Mapping[str, Any] = field(default_factory=dict)
     parallel: int = 0  # > 0: n single-image requests, at most this many at once
     priced: bool = True  # False for the local server: it costs nothing
+    compose: ComposeSettings | None = None  # composite / crop to mask (core/compose_run.py)
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,10 @@ class RunOpened:
     fixes: tuple[str, ...]
     warnings: tuple[str, ...]
     estimate: CostEstimate | None
+    #: How to composite this run's variants into the photo; None = raw variants only.
+    composition: Composition | None = field(default=None, repr=False)
+    #: The run being written, for files that belong beside its variants (composites).
+    run: Run | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -117,7 +132,7 @@ def run_generation(spec: JobSpec, emit: Emit, on_cancel: OnCancel) -> Generation
     """The whole job; raises MaskpaintError subclasses (ApiError, PreflightRefused...)."""
     token = CancelToken()
     on_cancel(token.cancel)
-    request, fixes, lineage = _complete_request(spec)
+    request, fixes, lineage, composition = _complete_request(spec)
     report = preflight(request)
     if not report.ok:
         raise PreflightRefused([p for p in report.problems if not p.fixable])
@@ -134,6 +149,8 @@ def run_generation(spec: JobSpec, emit: Emit, on_cancel: OnCancel) -> Generation
             fixes + tuple(f.message for f in report.fixes),
             report.warnings,
             estimate,
+            composition,
+            run,
         )
     )
     sender = _Sender(spec.config, run, emit, token)
@@ -177,27 +194,38 @@ def _close_failed(run: Run, error: Exception) -> None:
 
 def _complete_request(
     spec: JobSpec,
-) -> tuple[EditRequest, tuple[str, ...], Mapping[str, Any]]:
-    """The request with every file as bytes, notes on what was left out, and its lineage."""
+) -> tuple[EditRequest, tuple[str, ...], Mapping[str, Any], Composition | None]:
+    """The request with every file as bytes, notes on what was left out, its lineage,
+    and how its variants are composited (None: not at all)."""
     if spec.restore_run is not None:
         record = spec.history.get(spec.restore_run)
         lineage = {**record.settings, **spec.lineage, "regenerated_from": spec.restore_run}
-        return record.restore_request(), (), lineage
+        return record.restore_request(), (), lineage, restored_composition(record)
     photo = spec.photo
     if photo is None or spec.request is None:
         raise ValueError("a generation needs a photo and a request, or a run to restore")
-    image = ImageFile(encode(photo.image, "PNG"), _png_name(photo.filename), "image/png")
-    references = spec.request.images[1:]
-    mask_file = None
-    notes: tuple[str, ...] = ()
     height, width = photo.coverage.shape
     mask = Mask(width, height, photo.coverage)
-    if mask.edited_fraction() > 0:
-        mask_file = ImageFile(mask.to_api_png(), "mask.png", "image/png")
-    else:
+    if mask.edited_fraction() == 0:
         notes = ("No mask is painted, so no mask was sent: the whole photo may change.",)
-    request = spec.request.with_changes(images=(image, *references), mask=mask_file)
-    return request, notes, spec.lineage
+        return _whole(spec.request, photo, None), notes, spec.lineage, None
+    compose = spec.compose if spec.compose is not None and spec.compose.active else None
+    plan = plan_for(compose, spec.request, photo.image.size, mask)
+    if plan is not None:  # the whole photo is never encoded: a 24 MP PNG takes seconds
+        request = cropped_request(spec.request, photo.image, mask, plan, stem_of(photo.filename))
+    else:
+        mask_file = ImageFile(mask.to_api_png(), "mask.png", "image/png")
+        request = _whole(spec.request, photo, mask_file)
+    if compose is None:
+        return request, (), spec.lineage, None
+    lineage = {**spec.lineage, SETTINGS_KEY: settings_record(compose, plan)}
+    return request, (), lineage, Composition(photo.image, mask, plan, compose.feather_px)
+
+
+def _whole(request: EditRequest, photo: PhotoSnapshot, mask: ImageFile | None) -> EditRequest:
+    """`request` sending the whole photo (and `mask`), references after it."""
+    image = ImageFile(encode(photo.image, "PNG"), _png_name(photo.filename), "image/png")
+    return request.with_changes(images=(image, *request.images[1:]), mask=mask)
 
 
 def _png_name(filename: str) -> str:

@@ -15,15 +15,18 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QTabWidget
 
 from maskpaint.core import paths
+from maskpaint.core.compose import CropPlan
+from maskpaint.core.compose_run import SETTINGS_KEY, plan_from_record
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
 from maskpaint.core.settings import Settings, SettingsStore
 from maskpaint.gui.backend import Backend, choose_backend
+from maskpaint.gui.composite import COMPOSITE, Compositor, CropPreview, saved_composites
 from maskpaint.gui.generation import FROM_CANVAS, OPEN_SETTINGS, GenerationController
 from maskpaint.gui.generation_job import GenerationOutcome, RunOpened, VariantSaved
 from maskpaint.gui.generation_status import GenerationStatus
 from maskpaint.gui.history_panel import HistoryPanel
-from maskpaint.gui.panel_options import options_from_request
+from maskpaint.gui.panel_options import compose_settings, options_from_request
 from maskpaint.gui.prompt_panel import PromptPanel
 from maskpaint.gui.run_restore import Restore
 from maskpaint.gui.settings import app_settings
@@ -70,6 +73,7 @@ class GenerationUi(QObject):
         self._connect_variants()
         self._connect_history()
         self._connect_panel()
+        self._connect_compose()
         if prompt is not None:
             self.panel.set_prompt(prompt)
 
@@ -155,17 +159,47 @@ class GenerationUi(QObject):
         document.undo_stack.indexChanged.connect(self._tell_panel_facts)
         self._tell_panel_facts()
 
+    def _connect_compose(self) -> None:
+        """Composites of arriving variants into their tiles; the panel's crop line."""
+        self.compositor = Compositor(self.controller, self)
+        self.compositor.composited.connect(
+            lambda run_id, index, png: self.variants.add_variant_image(
+                run_id, index, COMPOSITE, png, show=True
+            )
+        )
+        self.compositor.failed.connect(lambda _run, text: self.window.banner.show_message(text))
+        self.controller.run_started.connect(
+            lambda _run, opened: self._say_crop(opened.composition and opened.composition.plan)
+        )
+        self.crop_preview = CropPreview(self.window.document, self)
+        self.crop_preview.line_ready.connect(self.panel.compose_box.set_crop_line)
+        document = self.window.document
+        for signal in (self.panel.options_changed, document.image_changed):
+            signal.connect(self._update_crop_line)
+        document.undo_stack.indexChanged.connect(self._update_crop_line)
+        self._update_crop_line()
+
+    def _say_crop(self, plan: CropPlan | None) -> None:
+        """Under the tiles: which crop a run sent (its raw variants are of that crop)."""
+        if plan is not None:
+            self.variants.status.setText(f"Crop to mask: {plan.summary()}.")
+
+    def _update_crop_line(self) -> None:
+        template = self.panel.build_request(FROM_CANVAS, None, ())
+        self.crop_preview.update(compose_settings(self.panel.options()), template)
+
     # ----- commands -------------------------------------------------------------------
 
     def generate(self) -> None:
         """The panel's options with the canvas photo and mask, sent in the background."""
         template = self.panel.build_request(FROM_CANVAS, None, self.panel.reference_files())
-        self.controller.generate(template)
+        self.controller.generate(template, compose_settings(self.panel.options()))
 
     def close(self) -> None:
         """The window closes: cancel running jobs and stop the local server."""
         app_settings().setValue(DOCK_STATE_KEY, self.window.saveState())
         self.controller.shutdown()
+        self.compositor.shutdown()
         self.backend.close()
 
     # ----- controller -> widgets ------------------------------------------------------
@@ -217,7 +251,12 @@ class GenerationUi(QObject):
         except MaskpaintError as error:
             self.window.banner.show_message(error.user_message)
             return
+        reopened = record.run_id not in self.variants.pages
         self.variants.show_run(record)
+        if reopened:
+            self._say_crop(plan_from_record(record.settings.get(SETTINGS_KEY)))
+            for index, path in saved_composites(record):
+                self.variants.add_variant_image(record.run_id, index, COMPOSITE, path, show=True)
         self.tabs.setCurrentIndex(VARIANTS_TAB)
 
     def _restore_run(self, run_id: str) -> None:
@@ -237,7 +276,11 @@ class GenerationUi(QObject):
         self.panel.set_options(options)
 
     def _use_as_base(self, run_id: str, index: int) -> None:
-        self.controller.use_as_base(run_id, index)
+        """The image the tile shows becomes the new base: its composite or the raw one."""
+        page = self.variants.pages.get(run_id)
+        tile = page.variants.get(index) if page is not None else None
+        shown = tile.kind if tile is not None else ""
+        self.controller.use_as_base(run_id, index, composite=shown == COMPOSITE)
         self.tabs.setCurrentIndex(CANVAS_TAB)
 
     # ----- settings -------------------------------------------------------------------

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from maskpaint.core.compose import FEATHER_PX
+from maskpaint.core.compose_run import DEFAULT_PADDING, ComposeSettings
 from maskpaint.core.errors import ImageError
 from maskpaint.core.imageio import mime_for, sniff_format
 from maskpaint.core.models import get_model
@@ -44,6 +46,27 @@ class PanelOptions:
     stream: bool = False
     partial_images: int = 0
     reference_paths: tuple[str, ...] = ()
+    composite: bool | None = None  # None: the model's default (see composite_default)
+    feather_px: float = FEATHER_PX
+    crop_to_mask: bool = False
+    crop_padding: int = DEFAULT_PADDING
+
+
+def composite_default(model: str) -> bool:
+    """GPT image models redraw the whole picture, so compositing is on for them; others
+    (DALL·E 2, gateways' models) keep the photo outside the mask themselves."""
+    return get_model(model).family == "GPT Image"
+
+
+def compose_settings(options: PanelOptions) -> ComposeSettings:
+    """What the options ask of a run's answers: composite, feather, crop."""
+    composite = options.composite
+    return ComposeSettings(
+        composite=composite_default(options.model) if composite is None else composite,
+        feather_px=options.feather_px,
+        crop_to_mask=options.crop_to_mask,
+        padding=options.crop_padding,
+    )
 
 
 def build_request(
@@ -133,6 +156,12 @@ def options_from_dict(data: Mapping[str, Any]) -> PanelOptions:
         elif spec.name == "moderation":
             if value is None or isinstance(value, str):
                 chosen[spec.name] = value
+        elif spec.name == "composite":
+            if value is None or isinstance(value, bool):
+                chosen[spec.name] = value
+        elif spec.name == "feather_px":
+            if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+                chosen[spec.name] = float(value)
         elif type(value) is type(default):  # bool is not an int here
             chosen[spec.name] = value
     return PanelOptions(**chosen)

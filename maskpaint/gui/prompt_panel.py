@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from maskpaint.core.preflight import PreflightReport
 from maskpaint.core.pricing import estimate_before
 from maskpaint.core.request import EditRequest, ImageFile
+from maskpaint.gui.panel_compose import ComposeBox
 from maskpaint.gui.panel_controls import LEVEL_COLOURS, OptionsForm, colour
 from maskpaint.gui.panel_options import (
     PanelOptions,
@@ -77,6 +78,8 @@ class PromptPanel(QWidget):
         self.form.changed.connect(self._changed)
         self.references = ReferenceList()
         self.references.changed.connect(self._changed)
+        self.compose_box = ComposeBox()
+        self.compose_box.changed.connect(self._changed)
         refs_box = QGroupBox("Reference images")
         QVBoxLayout(refs_box).addWidget(self.references)
         self.preflight_label = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
@@ -94,6 +97,7 @@ class PromptPanel(QWidget):
         layout.addWidget(self.prompt_edit, 1)
         layout.addWidget(self.count_label)
         layout.addWidget(self.form)
+        layout.addWidget(self.compose_box)
         layout.addWidget(refs_box)
         layout.addWidget(self.preflight_label)
         layout.addWidget(self.cost_label)
@@ -128,7 +132,7 @@ class PromptPanel(QWidget):
         base = PanelOptions(
             prompt=self.prompt_edit.toPlainText(), reference_paths=self.references.paths()
         )
-        return self.form.read(base)
+        return self.compose_box.read(self.form.read(base))
 
     def set_options(self, options: PanelOptions) -> None:
         """Show saved or restored options (history, the last session)."""
@@ -136,6 +140,7 @@ class PromptPanel(QWidget):
         self.prompt_edit.setPlainText(options.prompt)
         self.prompt_edit.blockSignals(False)
         self.form.fill(options)
+        self.compose_box.fill(options)
         if options.reference_paths != self.references.paths():
             self.references.set_paths(options.reference_paths)
         self._changed()
@@ -186,6 +191,7 @@ class PromptPanel(QWidget):
         """Cheap updates (count, cost, saving) at once; preflight after the debounce."""
         options = self.options()
         spec = self.form.spec
+        self.compose_box.show_model(options.model)
         self._show_count(len(options.prompt), spec.prompt_max)
         limit = max(spec.max_images - 1, 0)
         self.references.set_limit(limit, f"{spec.label} takes only the photo on the canvas.")

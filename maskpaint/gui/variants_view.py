@@ -130,9 +130,22 @@ class VariantsView(QWidget):
             page.ensure_tile(index).set_arrival(page.clock.elapsed() / 1000)
         self._offer(run_key, index, RAW, data, rank=FINAL_RANK)
 
-    def add_variant_image(self, run_key: str, index: int, kind: str, data: bytes) -> None:
-        """Another image of the same variant (e.g. kind="composite"); the tile offers a switch."""
-        self._offer(run_key, index, kind, data, rank=FINAL_RANK)
+    def add_variant_image(
+        self, run_key: str, index: int, kind: str, data: bytes | Path, *, show: bool = False
+    ) -> None:
+        """Another image of the same variant (e.g. kind="composite"); the tile offers a switch.
+        `show`: the tile shows this kind once it is decoded (the raw one a click away)."""
+        if self._tile(run_key, index) is None:
+            return
+        offer = self._offer_to(run_key, index, kind, FINAL_RANK)
+
+        def done(image: QImage, raw: bytes) -> None:
+            offer(image, raw)
+            tile = self._tile(run_key, index)
+            if show and tile is not None:
+                tile.kinds.setCurrentText(kind)
+
+        self._decode(data, done, lambda error: self._undecodable(run_key, index, error))
 
     def finish_run(self, run_key: str, result_info: ResultInfo | Any = None) -> None:
         page = self.pages.get(run_key)

@@ -18,6 +18,7 @@ from maskpaint.gui.app import build_window
 from maskpaint.gui.generation_ui import CANVAS_TAB, VARIANTS_TAB
 from maskpaint.gui.main_window import MainWindow
 from maskpaint.gui.settings_dialog import SettingsDialog
+from maskpaint.gui.variant_tile import RAW
 from maskpaint.server import EmbeddedServer, Fault
 from tests.gui.generation_support import (
     StallProbe,
@@ -74,8 +75,11 @@ def press_generate(qtbot, window: MainWindow) -> None:
 
 def wait_idle(qtbot, window: MainWindow, timeout: int = 30000) -> None:
     controller = window.generation.controller
+    generation = window.generation
     qtbot.waitUntil(lambda: controller.running == 0, timeout=timeout)
-    qtbot.waitUntil(lambda: not window.generation.variants.busy(), timeout=timeout)
+    # A composite ends in a decode for its tile: wait for both, in that order.
+    qtbot.waitUntil(lambda: not generation.compositor.busy(), timeout=timeout)
+    qtbot.waitUntil(lambda: not generation.variants.busy(), timeout=timeout)
 
 
 def newest_run(window: MainWindow):
@@ -102,8 +106,9 @@ def test_paint_and_ctrl_enter_show_tiles_and_write_the_run_folder(qtbot, app, lo
     shown = [t for t in tiles(app, record.run_id) if t.index is not None]
     assert [t.index for t in shown] == [0, 1]
     for tile, path in zip(shown, record.variants, strict=True):
-        assert tile.is_final() and tile.current_data() == path.read_bytes()
-        assert (tile.current_image().width(), tile.current_image().height()) == (600, 400)
+        # The tile shows the composite (tests/gui/test_composite_window.py); raw is kept.
+        assert tile.is_final() and tile.data[RAW] == path.read_bytes()
+        assert (tile.images[RAW].width(), tile.images[RAW].height()) == (600, 400)
     assert local_server.received[0].fields["prompt"] == PROMPT
     assert app.generation.history_panel.model.rowCount() == 1
     assert "done: 2 images" in app.generation.status.text()
@@ -127,7 +132,7 @@ def test_streamed_partials_update_a_tile_before_the_final_image(qtbot, coffee_pa
         assert page.tile(0).canvas.badge == "preview…"
         wait_idle(qtbot, window)
         assert page.tile(0).is_final() and page.tile(0).canvas.badge == ""
-        assert page.tile(0).current_data() == newest_run(window).variants[0].read_bytes()
+        assert page.tile(0).data[RAW] == newest_run(window).variants[0].read_bytes()
 
 
 def test_esc_cancels_mid_stream_within_a_second_and_keeps_mask_and_prompt(qtbot, app, local_server):
@@ -213,7 +218,7 @@ def test_a_stream_cut_after_the_first_image_keeps_that_image_on_screen_and_on_di
     assert app.banner.text().endswith("The image that arrived is kept in the history.")
     page = app.generation.variants.pages[record.run_id]
     assert page.tile(0).is_final()
-    assert page.tile(0).current_data() == record.variants[0].read_bytes()
+    assert page.tile(0).data[RAW] == record.variants[0].read_bytes()
     assert app.document.mask.edited_fraction() > 0
 
 
@@ -300,7 +305,7 @@ def test_command_line_prompt_fills_the_panel(qtbot, coffee_path):
 
 
 def test_use_as_base_from_a_tile_puts_the_variant_on_the_canvas(qtbot, app):
-    choose(app, n=2)
+    choose(app, n=2, composite=False)  # the composite as base: test_composite_window.py
     paint_stroke(qtbot, app.canvas)
     press_generate(qtbot, app)
     wait_idle(qtbot, app)
