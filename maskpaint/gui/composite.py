@@ -71,9 +71,7 @@ class Compositor(QObject):
         """The window closes: composites still being made finish on disk, unannounced."""
         self._runs.clear()
         for job in self._jobs:
-            # Not `finished`: the worker holds each job until that signal reaches it.
-            for signal in (job.succeeded, job.failed):
-                signal.disconnect()
+            job.detach()
         self._jobs.clear()
 
     def _run_started(self, run_id: str, opened: RunOpened) -> None:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from maskpaint.core.api import (
     AuthenticationError,
@@ -184,8 +184,7 @@ class GenerationController(QObject):
         for tracked in self._jobs:
             if tracked.job is not None:
                 tracked.job.cancel()
-                for signal in _signals(tracked.job):
-                    signal.disconnect()
+                tracked.job.detach()
         self._jobs.clear()
 
     def use_as_base(self, run_id: str, index: int, composite: bool = False) -> None:
@@ -370,10 +369,6 @@ class GenerationController(QObject):
         more = len(self._jobs) - 1
         others = f" (+{more} more running)" if more else ""
         self.status_changed.emit(f"Run {newest.number}: {newest.text} · {seconds:.0f} s{others}")
-
-
-def _signals(job: Job[GenerationOutcome]) -> tuple[SignalInstance, ...]:
-    return (job.progress, job.succeeded, job.failed, job.finished)
 
 
 def _sentence(text: str) -> str:

@@ -10,8 +10,10 @@ token), from the thread that asked, so a blocked network read ends at once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -73,6 +75,9 @@ class Job(QObject, Generic[T]):
     succeeded = Signal(object)
     failed = Signal(object)  # the exception
     finished = Signal()
+    #: The worker's own bookkeeping, after `finished`; private so that a caller who
+    #: disconnects the public signals cannot leave a job forever "running".
+    _ended = Signal()
 
     def __init__(self, fn: Callable[[JobContext], T], name: str = "job") -> None:
         super().__init__()
@@ -81,7 +86,16 @@ class Job(QObject, Generic[T]):
         self.context = JobContext(self)
         self.running = False
         self.done = False
-        self.finished.connect(self._mark_done)
+        self._ended.connect(self._mark_done)
+
+    def detach(self) -> None:
+        """Stop telling anyone about this job (its listener is going away); it still
+        runs to its end and is still counted until then."""
+        with warnings.catch_warnings():  # PySide warns about signals nobody listened to
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for signal in (self.started, self.progress, self.succeeded, self.failed, self.finished):
+                with contextlib.suppress(RuntimeError, TypeError):
+                    signal.disconnect()
 
     def cancel(self) -> None:
         """Ask the job to stop; safe from any thread, any number of times."""
@@ -114,6 +128,7 @@ class Job(QObject, Generic[T]):
             self.succeeded.emit(result)
         finally:
             self.finished.emit()
+            self._ended.emit()
 
 
 _network_pool: QThreadPool | None = None

@@ -107,3 +107,16 @@ def test_a_job_nobody_keeps_lives_until_it_has_finished_on_the_gui_thread(qtbot)
     qtbot.waitUntil(lambda: len(results) == 50, timeout=10000)
     qtbot.waitUntil(lambda: not worker._live_jobs, timeout=5000)
     assert sorted(results) == list(range(50))
+
+
+def test_a_detached_job_still_ends_and_is_no_longer_held(qtbot):
+    from maskpaint.gui import worker
+
+    gate = threading.Event()
+    heard: list[object] = []
+    job = run_in_background(lambda context: gate.wait(5), on_success=heard.append)
+    job.detach()
+    gate.set()
+    qtbot.waitUntil(lambda: job.done, timeout=5000)
+    assert heard == []
+    assert job not in worker._live_jobs
