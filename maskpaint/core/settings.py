@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ import keyring
 from keyring.backends import fail, null
 
 from maskpaint.core import paths
+from maskpaint.core.api_config import ClientConfig
 from maskpaint.core.atomic import write_bytes
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.request import DEFAULT_MODEL
@@ -71,6 +73,25 @@ class Settings:
             raise SettingsError("Parallel requests must be at least 1.")
         if self.provider not in PROVIDERS:
             raise SettingsError("The provider must be OpenAI or Azure.")
+
+    def client_config(
+        self, api_key: str | None, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> ClientConfig:
+        """The endpoint these settings describe, as the client takes it: the settings
+        win over the OPENAI_* environment, as in the openai SDK."""
+        return ClientConfig.from_env(
+            os.environ if env is None else env,
+            base_url=self.base_url,
+            api_key=api_key,
+            provider=self.provider,
+            azure_deployment=self.azure_deployment,
+            azure_api_version=self.azure_api_version,
+            organization=self.organization,
+            project=self.project,
+            connect_timeout=self.connect_timeout,
+            total_timeout=self.total_timeout,
+            **overrides,
+        )
 
 
 _DEFAULTS = Settings()

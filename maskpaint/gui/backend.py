@@ -8,7 +8,6 @@ worker, so the window never waits for it), and the status bar says so.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from maskpaint.core.api_config import ClientConfig
@@ -63,16 +62,5 @@ def choose_backend(
     """Settings first, then OPENAI_* variables; the local server when nothing is set."""
     store = store or SettingsStore()
     settings = store.load()
-    config = ClientConfig.from_env(
-        os.environ if env is None else env,
-        base_url=settings.base_url,
-        api_key=store.api_key(),
-        provider=settings.provider,
-        azure_deployment=settings.azure_deployment,
-        azure_api_version=settings.azure_api_version,
-        organization=settings.organization,
-        project=settings.project,
-        connect_timeout=settings.connect_timeout,
-        total_timeout=settings.total_timeout,
-    )
+    config = settings.client_config(store.api_key(), env)
     return Backend(settings, config if config.is_configured else None)

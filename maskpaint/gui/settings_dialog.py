@@ -257,18 +257,8 @@ class SettingsDialog(QDialog):
     def client_config(self) -> ClientConfig:
         """The endpoint the fields describe, as the client takes it (environment included)."""
         settings = self.settings()
-        return ClientConfig.from_env(
-            base_url=settings.base_url,
-            api_key=self._key(),
-            provider=settings.provider,
-            azure_deployment=settings.azure_deployment,
-            azure_api_version=settings.azure_api_version,
-            organization=settings.organization,
-            project=settings.project,
-            connect_timeout=settings.connect_timeout,
-            total_timeout=settings.total_timeout,
-            max_retries=0,  # a test should answer now, not after backing off
-        )
+        # max_retries=0: a test should answer now, not after backing off.
+        return settings.client_config(self._key(), max_retries=0)
 
     def accept(self) -> None:
         """Save, or keep the dialog open and say what to correct."""
