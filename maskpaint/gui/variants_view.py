@@ -20,7 +20,8 @@ from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from maskpaint.core.errors import MaskpaintError
-from maskpaint.core.imageio import normalize, open_image
+from maskpaint.core.imageio import open_image
+from maskpaint.gui.qimage import photo_to_qimage
 from maskpaint.gui.variant_info import (
     ResultInfo,
     RunInfo,
@@ -51,12 +52,7 @@ def decode_image(data: bytes) -> QImage:
     whole 40 ms on a 1536x1024 PNG; Qt, not Pillow's "BGRX" packing, converts to the
     drawing format (bench/bench_variants.py measures the stalls).
     """
-    return to_qimage(open_image(data).image)
-
-
-def to_qimage(image: Image.Image) -> QImage:
-    """A Pillow image -> a QImage in the drawing format that owns its pixels."""
-    image = normalize(image)
+    image = open_image(data).image
     wrapped = QImage(
         image.tobytes(),
         image.width,
@@ -308,7 +304,7 @@ class VariantsView(QWidget):
 
         def work(context: JobContext) -> tuple[QImage, bytes]:
             if isinstance(source, Image.Image):
-                return to_qimage(source), b""
+                return photo_to_qimage(source), b""
             data = source.read_bytes() if isinstance(source, Path) else source
             return decode_image(data), data
 

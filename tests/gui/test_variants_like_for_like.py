@@ -1,5 +1,6 @@
 """Tiles compare like for like: every tile of a page gives its image the same area, so an
-original and a variant identical to it are drawn on the same screen rows and columns."""
+original and a variant identical to it are drawn on the same screen rows and columns; and
+each image of a variant is compared with the original of its kind."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variant_page import RunPage
 from maskpaint.gui.variant_tile import VariantTile
 from maskpaint.gui.variants_view import VariantsView
+from tests.gui.test_overlay import qimage_array
 
+RED, BLUE, GREEN, GREY = (220, 30, 30), (20, 40, 230), (20, 200, 60), (128, 128, 128)
 LONG_REVISED = "a sunny meadow with a red kite over the hills, drawn in soft pastel " * 3
 
 
@@ -57,13 +59,6 @@ def image_area(page: RunPage, tile: VariantTile) -> QRect:
     return QRect(canvas.mapTo(page, QPoint(0, 0)), canvas.size())
 
 
-def as_array(image: QImage) -> np.ndarray:
-    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
-    ptr = rgb.constBits()
-    array = np.frombuffer(ptr, np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
-    return array[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).copy()
-
-
 def rows(page: RunPage) -> list[list[VariantTile]]:
     by_top: dict[int, list[VariantTile]] = {}
     for tile in page.tiles():
@@ -77,8 +72,8 @@ def mixed_page(qtbot, view: VariantsView) -> RunPage:
     photo = pattern_png()
     page = view.begin_run("run-a", photo, 2, RunInfo("a red kite", "gpt-image-1"))
     view.add_variant("run-a", 0, photo)
-    view.add_variant("run-a", 1, solid_png((20, 40, 230)))
-    view.add_variant_image("run-a", 1, "composite", solid_png((20, 200, 60)), show=True)
+    view.add_variant("run-a", 1, solid_png(BLUE))
+    view.add_variant_image("run-a", 1, "composite", solid_png(GREEN), show=True)
     settle(qtbot, view)
     view.finish_run("run-a", ResultInfo((None, LONG_REVISED), "90x60", 1000, None, 2.0))
     QApplication.processEvents()
@@ -100,14 +95,52 @@ def test_every_tile_of_a_row_gives_its_image_the_same_height_and_top(qtbot, view
         assert len({(image_area(page, t).top(), image_area(page, t).height()) for t in row}) == 1
 
 
-def test_the_original_and_an_identical_variant_are_drawn_at_the_same_screen_positions(
-    qtbot, view
-):
+def test_the_original_and_an_identical_variant_are_drawn_at_the_same_screen_positions(qtbot, view):
     page = mixed_page(qtbot, view)
     qtbot.waitUntil(lambda: page.columns == 3)
     shot = page.grab().toImage()
-    original = as_array(shot.copy(image_area(page, page.original)))
-    variant = as_array(shot.copy(image_area(page, page.variants[0])))
+    original = qimage_array(shot.copy(image_area(page, page.original)))
+    variant = qimage_array(shot.copy(image_area(page, page.variants[0])))
     assert original.std() > 20  # the pattern is on screen, not just the background
     assert np.array_equal(original, variant)
 
+
+def center_color(tile: VariantTile) -> tuple[int, int, int]:
+    image = tile.canvas.grab().toImage()
+    color = image.pixelColor(image.width() // 2, image.height() // 2)
+    return color.red(), color.green(), color.blue()
+
+
+def held_colors(qtbot, view: VariantsView, page: RunPage) -> list[tuple[int, int, int]]:
+    """What each tile shows while \\ is held."""
+    view.setFocus()
+    qtbot.keyPress(view, Qt.Key.Key_Backslash)
+    colors = [center_color(tile) for tile in page.tiles()]
+    qtbot.keyRelease(view, Qt.Key.Key_Backslash)
+    return colors
+
+
+def test_each_image_of_a_variant_compares_with_the_original_of_its_kind(qtbot, view):
+    page = view.begin_run("run-a", solid_png(RED), 1, None)  # the crop sent
+    view.add_original_image("run-a", "composite", solid_png(GREY, (180, 120)))  # full photo
+    view.add_variant("run-a", 0, solid_png(BLUE))
+    view.add_variant_image("run-a", 0, "composite", solid_png(GREEN, (180, 120)), show=True)
+    settle(qtbot, view)
+    original, tile = page.original, page.variants[0]
+    assert [center_color(original), center_color(tile)] == [GREY, GREEN]
+    assert held_colors(qtbot, view, page) == [GREY, GREY]
+    assert [original.kinds.itemText(i) for i in range(2)] == ["crop sent", "full photo"]
+
+    tile.kinds.setCurrentText("raw")  # the original tile follows the switch
+    assert [center_color(original), center_color(tile)] == [RED, BLUE]
+    assert held_colors(qtbot, view, page) == [RED, RED]
+    assert original.facts.text() == "90×60"
+
+
+def test_a_composite_is_compared_with_no_original_until_its_own_is_decoded(qtbot, view):
+    page = view.begin_run("run-a", solid_png(RED), 1, None)
+    view.add_variant("run-a", 0, solid_png(BLUE))
+    view.add_variant_image("run-a", 0, "composite", solid_png(GREEN, (180, 120)), show=True)
+    settle(qtbot, view)
+    page.set_original_image(None, "composite")  # what add_original_image does at once
+    assert held_colors(qtbot, view, page)[1] == GREEN  # the composite itself, not the crop
