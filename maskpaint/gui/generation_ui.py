@@ -73,6 +73,7 @@ class GenerationUi(QObject):
         self._connect_variants()
         self._connect_history()
         self._connect_panel()
+        self._show_endpoint_cost()
         self._connect_compose()
         if prompt is not None:
             self.panel.set_prompt(prompt)
@@ -297,8 +298,19 @@ class GenerationUi(QObject):
         old_folder = self.backend.settings.data_folder
         self.backend = choose_backend()
         self.controller.set_backend(self.backend)
+        self._show_endpoint_cost()
         if settings.data_folder != old_folder:
             self._use_history(History(paths.history_dir(settings.data_folder)))
+
+    def _show_endpoint_cost(self) -> None:
+        """No price where nothing is billed: the built-in server or a gateway on this machine."""
+        if self.backend.local:
+            note = "Free: the built-in local server repaints the mask (the prompt is ignored)."
+        elif self.backend.on_this_machine:
+            note = "No estimate: edits go to a server on this machine."
+        else:
+            note = None
+        self.panel.set_free_endpoint(note)
 
     def _use_history(self, history: History) -> None:
         """Another data folder: a History panel over the runs in it."""
