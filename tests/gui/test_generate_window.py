@@ -421,3 +421,21 @@ def test_docks_come_back_where_they_were_left(qtbot, coffee_path, local_server):
     first.close()
     second = open_window(qtbot, coffee_path, local_server.base_url)
     assert second.generation.panel_dock.isFloating()
+
+
+def test_an_unwritable_history_folder_still_opens_and_saves_results_elsewhere(
+    qtbot, coffee_path, local_server, maskpaint_home
+):
+    maskpaint_home.mkdir(parents=True, exist_ok=True)
+    (maskpaint_home / "history").write_text("a file where the folder should be")
+    window = open_window(qtbot, coffee_path, local_server.base_url)
+    assert "Could not write to the history folder" in window.banner.text()
+    fallback = window.generation.history.root
+    assert str(fallback) in window.banner.text()
+    choose(window, n=1)
+    paint_stroke(qtbot, window.canvas)
+    press_generate(qtbot, window)
+    wait_idle(qtbot, window)
+    record = newest_run(window)
+    assert record.path.parent == fallback and record.variants
+    window.close()
