@@ -35,6 +35,11 @@ class Backend:
         return self._config is None
 
     @property
+    def on_this_machine(self) -> bool:
+        """Edits go to a server on this machine (built in or a local gateway): no bill."""
+        return self._config is None or self._config.uses_local_backend
+
+    @property
     def notice(self) -> str:
         """The status-bar line that says where edits go (never the key)."""
         if self._config is None:

@@ -8,6 +8,8 @@ Widgets talk to the controller, never to each other.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -49,7 +51,7 @@ class GenerationUi(QObject):
         super().__init__(window)
         self.window = window
         self.backend: Backend = choose_backend()
-        self.history = History(paths.history_dir(self.backend.settings.data_folder))
+        self.history = self._open_history(self.backend.settings.data_folder)
         self.controller = GenerationController(window.document, self.backend, self.history, window)
         self.panel = PromptPanel()
         self.variants = VariantsView()
@@ -73,6 +75,7 @@ class GenerationUi(QObject):
         self._connect_variants()
         self._connect_history()
         self._connect_panel()
+        self._show_endpoint_cost()
         self._connect_compose()
         if prompt is not None:
             self.panel.set_prompt(prompt)
@@ -305,8 +308,33 @@ class GenerationUi(QObject):
         old_folder = self.backend.settings.data_folder
         self.backend = choose_backend()
         self.controller.set_backend(self.backend)
+        self._show_endpoint_cost()
         if settings.data_folder != old_folder:
-            self._use_history(History(paths.history_dir(settings.data_folder)))
+            self._use_history(self._open_history(settings.data_folder))
+
+    def _open_history(self, data_folder: str | None) -> History:
+        """The history in the data folder; if it cannot be written, one in a temporary
+        folder, said plainly, so a paid image still lands on disk."""
+        try:
+            return History(paths.history_dir(data_folder))
+        except MaskpaintError as error:
+            fallback = Path(tempfile.mkdtemp(prefix="maskpaint-history-"))
+            self.window.banner.show_message(
+                f"{error.user_message} Until then, results are saved in {fallback}.",
+                "Open Settings",
+                self.open_settings,
+            )
+            return History(fallback)
+
+    def _show_endpoint_cost(self) -> None:
+        """No price where nothing is billed: the built-in server or a gateway on this machine."""
+        if self.backend.local:
+            note = "Free: the built-in local server repaints the mask (the prompt is ignored)."
+        elif self.backend.on_this_machine:
+            note = "No estimate: edits go to a server on this machine."
+        else:
+            note = None
+        self.panel.set_free_endpoint(note)
 
     def _use_history(self, history: History) -> None:
         """Another data folder: a History panel over the runs in it."""

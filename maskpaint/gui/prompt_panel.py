@@ -84,6 +84,7 @@ class PromptPanel(QWidget):
         QVBoxLayout(refs_box).addWidget(self.references)
         self.preflight_label = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.cost_label = QLabel(wordWrap=True)
+        self._free_note: str | None = None
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
@@ -207,7 +208,15 @@ class PromptPanel(QWidget):
         palette.setColor(role, colour("problem") if length > limit else self.palette().color(role))
         self.count_label.setPalette(palette)
 
+    def set_free_endpoint(self, note: str | None) -> None:
+        """Say edits cost nothing (a server on this machine), or None to estimate again."""
+        self._free_note = note
+        self._show_cost(self.options())
+
     def _show_cost(self, options: PanelOptions) -> None:
+        if self._free_note is not None:
+            self.cost_label.setText(self._free_note)
+            return
         spec = self.form.spec
         quality = options.quality if spec.accepts("quality") else None
         estimate = estimate_before(options.model, size=options.size, quality=quality, n=options.n)

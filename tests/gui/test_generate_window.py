@@ -360,6 +360,7 @@ def test_no_key_uses_the_built_in_server_and_says_so(qtbot, coffee_path):
     window.show()
     status = window.generation.status.text()
     assert status == "No API key: using the built-in local inpainting server (prompts are ignored)"
+    assert window.generation.panel.cost_label.text().startswith("Free: the built-in local server")
     choose(window, n=1)
     window.generation.generate()
     wait_idle(qtbot, window)
@@ -368,6 +369,19 @@ def test_no_key_uses_the_built_in_server_and_says_so(qtbot, coffee_path):
     assert "≈ $" not in window.generation.status.text()  # the local server costs nothing
     window.close()
     QApplication.processEvents()
+
+
+def test_the_cost_line_estimates_only_for_a_billed_endpoint(qtbot, coffee_path, local_server):
+    local = open_window(qtbot, coffee_path, local_server.base_url)
+    assert local.generation.panel.cost_label.text() == (
+        "No estimate: edits go to a server on this machine."
+    )
+    local.close()
+    remote = open_window(qtbot, coffee_path, "https://gateway.example.com/v1")  # nothing sent
+    choose(remote, n=2)
+    qtbot.waitUntil(lambda: "$" in remote.generation.panel.cost_label.text(), timeout=5000)
+    assert "2 images" in remote.generation.panel.cost_label.text()
+    remote.close()
 
 
 def test_the_stall_probe_sees_a_gui_thread_blocked_for_120_ms(qtbot):
@@ -407,3 +421,21 @@ def test_docks_come_back_where_they_were_left(qtbot, coffee_path, local_server):
     first.close()
     second = open_window(qtbot, coffee_path, local_server.base_url)
     assert second.generation.panel_dock.isFloating()
+
+
+def test_an_unwritable_history_folder_still_opens_and_saves_results_elsewhere(
+    qtbot, coffee_path, local_server, maskpaint_home
+):
+    maskpaint_home.mkdir(parents=True, exist_ok=True)
+    (maskpaint_home / "history").write_text("a file where the folder should be")
+    window = open_window(qtbot, coffee_path, local_server.base_url)
+    assert "Could not write to the history folder" in window.banner.text()
+    fallback = window.generation.history.root
+    assert str(fallback) in window.banner.text()
+    choose(window, n=1)
+    paint_stroke(qtbot, window.canvas)
+    press_generate(qtbot, window)
+    wait_idle(qtbot, window)
+    record = newest_run(window)
+    assert record.path.parent == fallback and record.variants
+    window.close()
