@@ -3,9 +3,10 @@
 The photo is ../shared/samples/coffee.png upscaled to 6000x4000, the mask a 300x200
 ellipse, the variant photo-like noise at the model's size. Table 1: each step of one
 arriving variant (gui/composite.py's job, then the tile's decode), median seconds,
-against decoding the raw 1536x1024 variant for its tile (what every run already does).
-Table 2: the longest gap of a 1 ms QTimer while the composite job runs on the CPU pool,
-against the same loop left idle for as long.
+against decoding the raw 1536x1024 variant for its tile (what every run already does),
+and a crop run's one extra step: the full photo made drawable, for comparing composites.
+Table 2: the longest gap of a 1 ms QTimer while the composite job (or that conversion)
+runs on a pool, against the same loop left idle for as long.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from maskpaint.core.compose_run import Composition
 from maskpaint.core.imageio import encode
 from maskpaint.core.mask import Box, Mask
 from maskpaint.core.models import get_model
+from maskpaint.gui.qimage import photo_to_qimage
 from maskpaint.gui.variants_view import decode_image
 from maskpaint.gui.worker import run_in_background
 
@@ -65,6 +67,7 @@ def _step_rows(whole: Composition, crop: Composition) -> list[list[object]]:
         ("paste a crop's answer back", lambda: crop.result(crop_raw)),
         ("encode composite-N.png", lambda: encode(result, "PNG")),
         ("decode the composite for its tile", lambda: decode_image(composite_png)),
+        ("a crop run's full photo for compare", lambda: photo_to_qimage(whole.original)),
     )
     seconds = [median(timings(step, REPEAT)) for _, step in steps]
     return [[name, s, s / seconds[0]] for (name, _), s in zip(steps, seconds, strict=True)]
@@ -86,20 +89,27 @@ def _longest_gap(app: QApplication, done: Callable[[], bool]) -> float:
     return float(max(gaps))
 
 
-def _stall_rows(app: QApplication, whole: Composition) -> list[list[object]]:
-    raw = _variant((1536, 1024))
+def _stall(app: QApplication, work: Callable[[], object]) -> tuple[float, float, float]:
+    """Median (longest gap while `work` runs on the pool, the same idle, its seconds)."""
     job_gaps, idle_gaps, seconds = [], [], []
     for _ in range(REPEAT):
         start = time.monotonic()
-        job = run_in_background(lambda context: encode(whole.result(raw), "PNG"))
+        job = run_in_background(lambda context: work())
         job_gaps.append(_longest_gap(app, lambda job=job: job.done))
         seconds.append(time.monotonic() - start)
         until = time.monotonic() + min(IDLE_SECONDS, seconds[-1])
         idle_gaps.append(_longest_gap(app, lambda until=until: time.monotonic() >= until))
-    idle, busy = median(idle_gaps), median(job_gaps)
+    return median(job_gaps), median(idle_gaps), median(seconds)
+
+
+def _stall_rows(app: QApplication, whole: Composition) -> list[list[object]]:
+    raw = _variant((1536, 1024))
+    busy, idle, seconds = _stall(app, lambda: encode(whole.result(raw), "PNG"))
+    photo, _, photo_seconds = _stall(app, lambda: photo_to_qimage(whole.original))
     return [
         ["idle event loop (baseline)", idle, 1.0],
-        [f"composite + encode on the CPU pool ({median(seconds):.1f} s)", busy, busy / idle],
+        [f"composite + encode on the CPU pool ({seconds:.1f} s)", busy, busy / idle],
+        [f"full photo for compare on a pool ({photo_seconds:.1f} s)", photo, photo / idle],
     ]
 
 

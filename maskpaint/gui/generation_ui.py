@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget
 
 from maskpaint.core import paths
 from maskpaint.core.compose import CropPlan
-from maskpaint.core.compose_run import SETTINGS_KEY, plan_from_record
+from maskpaint.core.compose_run import FULL_PHOTO_NAME, SETTINGS_KEY, plan_from_record
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.history import History
 from maskpaint.core.settings import Settings, SettingsStore
@@ -212,6 +212,10 @@ class GenerationUi(QObject):
         estimate = opened.estimate.describe() if opened.estimate is not None else None
         info = RunInfo(request.prompt, request.model, request.size, estimate)
         self.variants.begin_run(run_id, request.images[0].data, request.n or 1, info)
+        composition = opened.composition
+        if composition is not None and composition.plan is not None:
+            # A crop was sent: composites compare with the full photo, not with the crop.
+            self.variants.add_original_image(run_id, COMPOSITE, composition.original)
         self.tabs.setCurrentIndex(VARIANTS_TAB)
         notes = [*opened.fixes, *opened.warnings]
         if notes:
@@ -257,7 +261,11 @@ class GenerationUi(QObject):
         reopened = record.run_id not in self.variants.pages
         self.variants.show_run(record)
         if reopened:
-            self._say_crop(plan_from_record(record.settings.get(SETTINGS_KEY)))
+            plan = plan_from_record(record.settings.get(SETTINGS_KEY))
+            self._say_crop(plan)
+            full_photo = record.path / FULL_PHOTO_NAME
+            if plan is not None and full_photo in record.attachments:
+                self.variants.add_original_image(record.run_id, COMPOSITE, full_photo)
             for index, path in saved_composites(record):
                 self.variants.add_variant_image(record.run_id, index, COMPOSITE, path, show=True)
         self.tabs.setCurrentIndex(VARIANTS_TAB)

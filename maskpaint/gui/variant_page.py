@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from maskpaint.gui.variant_info import ResultInfo, RunInfo
-from maskpaint.gui.variant_tile import VariantTile
+from maskpaint.gui.variant_tile import RAW, VariantTile
 from maskpaint.gui.variant_transform import SharedTransform
 
 TILE_MIN_WIDTH = 260  # below this a tile's details are too small to judge
@@ -56,6 +56,10 @@ class RunPage(QWidget):
         self.message.hide()
         self.original = VariantTile(None, transform, self)
         self.original.clicked.connect(lambda: self.tile_clicked.emit(None))
+        # The originals by the kind of image they are compared with (see set_original_image),
+        # and the kind the variants last switched to: the original tile shows its own of it.
+        self.originals: dict[str, QImage | None] = {}
+        self._followed = RAW
         self.variants: dict[int, VariantTile] = {}
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
@@ -106,7 +110,9 @@ class RunPage(QWidget):
         if tile is None:
             tile = VariantTile(index, self.transform)
             tile.clicked.connect(lambda i=index: self.tile_clicked.emit(i))
-            tile.set_original(self.original.current_image())
+            tile.kind_shown.connect(self._follow_kind)
+            for kind, original in self.originals.items():
+                tile.set_original(original, kind)
             tile.set_revised_prompt(self.result.revised_prompt(index))
             self.variants[index] = tile
             self.columns = 0  # force a relayout
@@ -120,9 +126,18 @@ class RunPage(QWidget):
     def tile(self, index: int | None) -> VariantTile | None:
         return self.original if index is None else self.variants.get(index)
 
-    def set_original_image(self, image: QImage) -> None:
+    def set_original_image(self, image: QImage | None, kind: str = RAW) -> None:
+        """The original that images of `kind` compare with: RAW is the image sent; a crop
+        run adds the full photo for its composites. None: it is being decoded."""
+        self.originals[kind] = image
         for tile in self.tiles():
-            tile.set_original(image)
+            tile.set_original(image, kind)
+        self.original.show_kind(self._followed)
+
+    def _follow_kind(self, kind: str) -> None:
+        """A variant switched to `kind`: the original tile shows the original of that kind."""
+        self._followed = kind
+        self.original.show_kind(kind)
 
     def set_result(self, result: ResultInfo) -> None:
         self.result = result

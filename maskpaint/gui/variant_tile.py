@@ -1,8 +1,10 @@
 """One tile of the variants view: an image drawn through the shared transform, its facts,
 and its actions.
 
-A tile holds several images of the same variant by kind ("raw" now; "composite" when
-issue 6 lands) and shows one of them; the original is a tile too, without actions.
+A tile holds several images of the same variant by kind ("raw", "composite") and shows
+one of them, compared with the original of that kind. The original is a tile too, built
+like the others (its action buttons hidden but keeping their room) so that every tile of
+a row gives its image the same area, and the pictures of a comparison line up.
 """
 
 from __future__ import annotations
@@ -36,6 +38,17 @@ RAW = "raw"
 FINAL_RANK = 1 << 30  # a final image outranks any partial, whatever order decodes finish in
 WHEEL_STEP = 1.0015  # zoom factor per eighth of a degree: one notch (120) is about x1.2
 _BACKGROUND = QColor(48, 48, 48)
+#: What the original tile calls its images: the one sent (a crop, on a crop run), and
+#: the full photo that composites are compared with.
+_ORIGINAL_LABELS = {RAW: "crop sent"}
+_FULL_PHOTO_LABEL = "full photo"
+
+
+def _keep_room_when_hidden(widget: QWidget) -> None:
+    """A hidden `widget` still takes its space: every tile keeps the same rows."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
 
 
 class TileCanvas(QWidget):
@@ -173,6 +186,7 @@ class VariantTile(QFrame):
     """A canvas, a caption (revised prompt, size) and, for a variant, its action buttons."""
 
     clicked = Signal()
+    kind_shown = Signal(str)  # switched to another of its images (the page's original follows)
     save_requested = Signal()
     copy_requested = Signal()
     base_requested = Signal()
@@ -185,6 +199,8 @@ class VariantTile(QFrame):
         self.index = index  # None for the original
         self.images: dict[str, QImage] = {}
         self.data: dict[str, bytes] = {}
+        # The original each kind is compared with; None while it is being decoded.
+        self.originals: dict[str, QImage | None] = {}
         self.kind = RAW
         self._ranks: dict[str, int] = {}
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -197,8 +213,9 @@ class VariantTile(QFrame):
         self.facts = QLabel(self)
         self.kinds = QComboBox(self)
         self.kinds.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        _keep_room_when_hidden(self.kinds)
         self.kinds.hide()
-        self.kinds.currentTextChanged.connect(self.show_kind)
+        self.kinds.currentIndexChanged.connect(lambda i: self.show_kind(self.kinds.itemData(i)))
         self._revised = ""
         self.arrival: float | None = None  # seconds from the run's start to the final bytes
         layout = QVBoxLayout(self)
@@ -212,9 +229,12 @@ class VariantTile(QFrame):
         layout.addWidget(self.caption)
         layout.addWidget(self.facts)
         self.buttons: dict[str, QToolButton] = {}
-        if index is not None:
-            layout.addLayout(self._action_row())
+        layout.addLayout(self._action_row())
         self._set_actions_enabled(False)
+        if index is None:  # the original has no actions, but keeps their row
+            for button in self.buttons.values():
+                _keep_room_when_hidden(button)
+                button.hide()
 
     def _action_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -250,8 +270,13 @@ class VariantTile(QFrame):
         self._ranks[kind] = rank
         self.images[kind] = image
         self.data[kind] = data
-        if self.kinds.findText(kind) < 0:
-            self.kinds.addItem(kind)
+        if self.kind not in self.images:  # the first image to arrive is shown, whatever kind
+            self.kind = kind
+        if self.kinds.findData(kind) < 0:
+            self.kinds.blockSignals(True)  # adding an item may select it: the tile says which
+            self.kinds.addItem(self._label(kind), kind)
+            self.kinds.setCurrentIndex(self.kinds.findData(self.kind))
+            self.kinds.blockSignals(False)
             self.kinds.setVisible(self.kinds.count() > 1)
         if kind == self.kind:
             self._refresh(partial=rank < FINAL_RANK)
@@ -260,12 +285,21 @@ class VariantTile(QFrame):
     def is_final(self, kind: str = RAW) -> bool:
         return self._ranks.get(kind, -1) >= FINAL_RANK
 
+    def _label(self, kind: str) -> str:
+        if self.index is not None:
+            return kind
+        return _ORIGINAL_LABELS.get(kind, _FULL_PHOTO_LABEL)
+
     def show_kind(self, kind: str) -> None:
         """Switch between the images of this variant (raw, composite...)."""
         if kind not in self.images:
             return
         self.kind = kind
+        self.kinds.blockSignals(True)
+        self.kinds.setCurrentIndex(self.kinds.findData(kind))
+        self.kinds.blockSignals(False)
         self._refresh(partial=not self.is_final(kind))
+        self.kind_shown.emit(kind)
 
     def current_image(self) -> QImage | None:
         return self.images.get(self.kind)
@@ -276,18 +310,28 @@ class VariantTile(QFrame):
     def _refresh(self, *, partial: bool) -> None:
         image = self.images[self.kind]
         self.canvas.image = image
+        self.canvas.original = self.original_for(self.kind)
         self.canvas.badge = "preview…" if partial else ""
         self._set_actions_enabled(not partial)
         self._show_facts(image)
         self.canvas.updateGeometry()
         self.canvas.update()
 
-    def set_original(self, image: QImage | None) -> None:
-        """The original drawn for before/after; the original tile shows it as its image."""
-        self.canvas.original = image
+    def set_original(self, image: QImage | None, kind: str = RAW) -> None:
+        """The original that images of `kind` are compared with (None: on its way); the
+        original tile offers it as its own image of that kind."""
+        self.originals[kind] = image
         if self.index is None and image is not None:
-            self.offer_image(RAW, image, b"", FINAL_RANK)
+            self.offer_image(kind, image, b"", FINAL_RANK)
+        self.canvas.original = self.original_for(self.kind)
         self.canvas.update()
+
+    def original_for(self, kind: str) -> QImage | None:
+        """Like for like: a crop run's composites are of the full photo, its raw variants
+        of the crop sent; a kind without an original of its own compares with the sent one."""
+        if kind in self.originals:
+            return self.originals[kind]
+        return self.originals.get(RAW)
 
     def set_placeholder(self, text: str) -> None:
         self.canvas.placeholder = text

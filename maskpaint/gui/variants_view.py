@@ -14,12 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from PIL import Image
 from PySide6.QtCore import QEvent, Qt, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.imageio import open_image
+from maskpaint.gui.qimage import photo_to_qimage
 from maskpaint.gui.variant_info import (
     ResultInfo,
     RunInfo,
@@ -143,9 +145,21 @@ class VariantsView(QWidget):
             offer(image, raw)
             tile = self._tile(run_key, index)
             if show and tile is not None:
-                tile.kinds.setCurrentText(kind)
+                tile.show_kind(kind)
 
         self._decode(data, done, lambda error: self._undecodable(run_key, index, error))
+
+    def add_original_image(
+        self, run_key: str, kind: str, source: bytes | Path | Image.Image
+    ) -> None:
+        """The original that `kind` images of this run compare with, when it is not the one
+        sent: a crop run's composites are of the full photo, its raw variants of the crop.
+        Until it is decoded, comparing those images shows no original rather than the crop."""
+        page = self.pages.get(run_key)
+        if page is None:
+            return
+        page.set_original_image(None, kind)
+        self._decode(source, lambda image, data: page.set_original_image(image, kind))
 
     def finish_run(self, run_key: str, result_info: ResultInfo | Any = None) -> None:
         page = self.pages.get(run_key)
@@ -281,13 +295,16 @@ class VariantsView(QWidget):
 
     def _decode(
         self,
-        source: bytes | Path,
+        source: bytes | Path | Image.Image,
         done: Callable[[QImage, bytes], None],
         failed: Callable[[BaseException], None] | None = None,
     ) -> None:
-        """Read (a history file) and decode on a worker; `done(image, bytes)` on the GUI thread."""
+        """Read (a history file) and decode on a worker; `done(image, bytes)` on the GUI thread.
+        A Pillow image (already decoded) is only converted; its bytes are b""."""
 
         def work(context: JobContext) -> tuple[QImage, bytes]:
+            if isinstance(source, Image.Image):
+                return photo_to_qimage(source), b""
             data = source.read_bytes() if isinstance(source, Path) else source
             return decode_image(data), data
 

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 
 from maskpaint.core.compose import crop_inputs, fit_variant, plan_crop
 from maskpaint.core.compose_run import plan_from_record
@@ -28,6 +29,7 @@ from tests.gui.test_generate_window import (
     press_generate,
     wait_idle,
 )
+from tests.gui.test_overlay import qimage_array
 
 FEATHER = 4.0
 
@@ -285,3 +287,95 @@ def test_regenerate_composites_the_new_variants_from_the_run_folder(qtbot, app, 
     result, photo = pixels(again.path / "composite-0.png"), pixels(coffee_path)
     assert np.array_equal(result[~sent], photo[~sent])
     assert variant_tile(app, again.run_id).kind == COMPOSITE
+
+
+# -- a crop run compares like for like ---------------------------------------------------
+
+
+def crop_run(qtbot, window: MainWindow):
+    paint_small_ellipse(window)
+    choose(window, n=1, crop_to_mask=True, crop_padding=48)
+    press_generate(qtbot, window)
+    wait_idle(qtbot, window)
+    return newest_run(window)
+
+
+def rgb(image) -> np.ndarray:
+    return qimage_array(image)[..., :3]
+
+
+def screen(tile) -> np.ndarray:
+    return rgb(tile.canvas.grab().toImage())
+
+
+def same_on_screen(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal but for rounding: Qt's clipped paint of a scaled image (the split's halves)
+    puts the odd pixel one level off its unclipped paint; another image is far off."""
+    return a.shape == b.shape and int(np.abs(a.astype(np.int16) - b).max()) <= 1
+
+
+def compares_like_for_like(qtbot, window: MainWindow, run_id: str, kind: str, photo, crop):
+    """Variant 1 showing `kind` is compared with the original of that kind (the full photo
+    for a composite, the crop sent for the raw variant): held \\ and split slider alike."""
+    view = window.generation.variants
+    page = view.pages[run_id]
+    tile = page.variants[0]
+    tile.kinds.setCurrentText(kind)
+    expected = photo if kind == COMPOSITE else crop
+    assert np.array_equal(rgb(tile.canvas.original), expected)
+    assert page.original.kind == kind  # the Original tile shows the same
+    assert np.array_equal(rgb(page.original.current_image()), expected)
+
+    view.setFocus()
+    qtbot.keyPress(view, Qt.Key.Key_Backslash)
+    assert np.array_equal(screen(tile), screen(page.original))
+    qtbot.keyRelease(view, Qt.Key.Key_Backslash)
+
+    qtbot.keyClick(view, Qt.Key.Key_1)
+    page.split_box.setChecked(True)
+    page.split_slider.setValue(500)
+    qtbot.waitUntil(lambda: tile.canvas.width() > page.original.canvas.width())
+    split = screen(tile)
+    qtbot.keyPress(view, Qt.Key.Key_Backslash)
+    held = screen(tile)
+    qtbot.keyRelease(view, Qt.Key.Key_Backslash)
+    page.split_box.setChecked(False)
+    alone = screen(tile)
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    width = split.shape[1]
+    left, right = slice(0, width * 45 // 100), slice(width * 55 // 100, width)
+    assert same_on_screen(split[:, left], held[:, left])
+    assert same_on_screen(split[:, right], alone[:, right])
+    if kind == COMPOSITE:  # the mask lies right of the middle: left of it, photo = composite
+        assert np.array_equal(held[:, left], alone[:, left])
+
+
+def test_a_crop_runs_composite_compares_with_the_photo_and_its_raw_variant_with_the_crop(
+    qtbot, big_photo, local_server
+):
+    window = open_window(qtbot, big_photo, local_server.base_url)
+    record = crop_run(qtbot, window)
+    tile = variant_tile(window, record.run_id)
+    assert tile.kind == COMPOSITE
+    photo, crop = pixels(big_photo), pixels(record.inputs[0].path)
+    assert crop.shape != photo.shape
+    compares_like_for_like(qtbot, window, record.run_id, COMPOSITE, photo, crop)
+    compares_like_for_like(qtbot, window, record.run_id, RAW, photo, crop)
+    close(qtbot, window)
+
+
+def test_a_reopened_crop_run_compares_its_composite_with_the_full_photo(
+    qtbot, big_photo, local_server
+):
+    first = open_window(qtbot, big_photo, local_server.base_url)
+    record = crop_run(qtbot, first)
+    close(qtbot, first)
+
+    second = open_window(qtbot, big_photo, local_server.base_url)
+    second.generation.open_run(record.run_id)
+    qtbot.waitUntil(lambda: not second.generation.variants.busy(), timeout=15000)
+    photo, crop = pixels(big_photo), pixels(record.inputs[0].path)
+    assert variant_tile(second, record.run_id).kind == COMPOSITE
+    compares_like_for_like(qtbot, second, record.run_id, COMPOSITE, photo, crop)
+    compares_like_for_like(qtbot, second, record.run_id, RAW, photo, crop)
+    close(qtbot, second)
