@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from maskpaint.core.errors import MaskpaintError
+from maskpaint.core.logs import redact, setup_logging
 from maskpaint.server.command import COMMAND as SERVE_COMMAND
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
@@ -142,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser(name)
     args = parser.parse_args(argv[1:] if name else argv)
     run = COMMANDS[name][2] if name else _run_gui
+    setup_logging()
     try:
         return run(args)
     except MaskpaintError as error:
@@ -156,5 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:  # a bug: say so in one line, keep the traceback for the log
         logging.getLogger("maskpaint").exception("unexpected error")
-        print(f"maskpaint: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(
+            f"maskpaint: unexpected error: {type(error).__name__}: {redact(str(error))}",
+            file=sys.stderr,
+        )
         return 70
