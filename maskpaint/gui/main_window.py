@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from maskpaint.core.errors import MaskpaintError
 from maskpaint.core.imageio import LoadedImage, open_image
 from maskpaint.core.mask import Mask
+from maskpaint.core.mask_io import encode_api_png
 from maskpaint.core.session import SUFFIX
 from maskpaint.gui.actions import WindowActions
 from maskpaint.gui.banner import Banner
@@ -34,6 +35,7 @@ from maskpaint.gui.select_actions import SelectionCommands
 from maskpaint.gui.settings import app_settings, read_list
 from maskpaint.gui.status import StatusFields
 from maskpaint.gui.tools import ToolState
+from maskpaint.gui.worker import Job, JobContext, run_in_background
 from maskpaint.resources import sample_photo
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
@@ -191,20 +193,31 @@ class MainWindow(QMainWindow):
         if name:
             self.export_mask_to(Path(name))
 
-    def export_mask_to(self, path: Path) -> bool:
-        """Write the API's alpha-zero PNG for the current photo."""
-        try:
-            path.write_bytes(self.document.mask.to_api_png())
-        except MaskpaintError as error:
-            self.banner.show_message(error.user_message)
-            return False
-        except OSError as error:
-            self.banner.show_message(
-                f"Could not write {path.name} ({error.strerror}): choose another folder or name."
-            )
-            return False
-        self.document.mark_saved()
-        return True
+    def export_mask_to(self, path: Path) -> Job[None]:
+        """Write the API's alpha-zero PNG for the current photo, encoded off the GUI thread
+        (about a second at 8K). The modified mark clears only if nothing changed meanwhile."""
+        sent = self.document.mask.binary()  # what is sent now, whatever is painted next
+        stack, step = self.document.undo_stack, self.document.undo_stack.index()
+
+        def write(context: JobContext) -> None:
+            path.write_bytes(encode_api_png(sent))  # the user's file: normal permissions
+
+        def written(_: None) -> None:
+            if stack.index() == step:
+                self.document.mark_saved()
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, MaskpaintError):
+                self.banner.show_message(error.user_message)
+            elif isinstance(error, OSError):
+                self.banner.show_message(
+                    f"Could not write {path.name} ({error.strerror}): "
+                    "choose another folder or name."
+                )
+            else:
+                raise error
+
+        return run_in_background(write, name="export mask", on_success=written, on_failure=failed)
 
     def import_mask_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""

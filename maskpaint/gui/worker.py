@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 T = TypeVar("T")
@@ -166,15 +167,22 @@ def run_in_background(
     on_failure: Callable[[BaseException], None] | None = None,
     on_finished: Callable[[], None] | None = None,
     network: bool = False,
+    owner: QObject | None = None,
     pool: QThreadPool | None = None,
 ) -> Job[T]:
     """Connect the callbacks, then start `fn` on a thread pool.
 
     `network=True` for jobs that wait on a server (see `network_pool`); others share
-    Qt's global pool. Connecting before starting matters: a signal emitted before
-    anyone listens is lost.
+    Qt's global pool. With an `owner` (the widget the callbacks update), the job stops
+    reporting once the owner is destroyed. Connecting before starting matters: a
+    signal emitted before anyone listens is lost.
     """
     job: Job[T] = Job(fn, name)
+    if owner is not None:
+        # Check at call time: a report already queued when the owner died still arrives.
+        on_progress, on_success, on_failure, on_finished = (
+            _while_alive(owner, slot) for slot in (on_progress, on_success, on_failure, on_finished)
+        )
     for signal, slot in (
         (job.progress, on_progress),
         (job.succeeded, on_success),
@@ -184,3 +192,15 @@ def run_in_background(
         if slot is not None:
             signal.connect(slot)
     return job.start(pool or (network_pool() if network else None))
+
+
+def _while_alive(owner: QObject, slot: Callable[..., None] | None) -> Callable[..., None] | None:
+    """`slot`, run only while `owner`'s C++ object still exists."""
+    if slot is None:
+        return None
+
+    def guarded(*args: object) -> None:
+        if shiboken6.isValid(owner):
+            slot(*args)
+
+    return guarded

@@ -52,3 +52,10 @@ def drag(
     for point in points[1:]:
         qtbot.mouseMove(viewport, point)
     qtbot.mouseRelease(viewport, button, modifiers, points[-1])
+
+
+def export_mask(qtbot, window, path) -> bool:
+    """File › Export mask… to `path`, waiting for the background encode; True if written."""
+    job = window.export_mask_to(path)
+    qtbot.waitUntil(lambda: job.done, timeout=20000)
+    return path.exists()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.helpers import drag, image_point, view_point
+from tests.gui.helpers import drag, export_mask, image_point, view_point
 
 
 def qimage_array(image: QImage) -> np.ndarray:
@@ -33,7 +33,7 @@ def paint_something(qtbot, window) -> None:
 def test_exported_mask_equals_the_overlay_shown(qtbot, window, tmp_path):
     paint_something(qtbot, window)
     path = tmp_path / "mask.png"
-    assert window.export_mask_to(path)
+    assert export_mask(qtbot, window, path)
     exported = np.asarray(Image.open(io.BytesIO(path.read_bytes())).convert("RGBA"))
     sent = exported[..., 3] == 0
     assert np.array_equal(sent, window.document.mask.binary())

@@ -12,7 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
 from maskpaint.gui.main_window import MainWindow
-from tests.gui.helpers import drag, view_point
+from tests.gui.helpers import drag, export_mask, view_point
 
 
 def save_png(path: Path, array: np.ndarray, mode: str) -> Path:
@@ -25,7 +25,7 @@ def test_title_shows_the_file_name_and_a_modified_mark(qtbot, window, tmp_path):
     assert not window.isWindowModified()
     drag(qtbot, window.canvas, [view_point(window.canvas, 100, 100)])
     assert window.isWindowModified()
-    window.export_mask_to(tmp_path / "m.png")
+    export_mask(qtbot, window, tmp_path / "m.png")
     assert not window.isWindowModified()
 
 
@@ -91,7 +91,7 @@ def test_export_writes_the_api_png_with_alpha_zero_where_painted(qtbot, window, 
         [view_point(window.canvas, 100, 100), view_point(window.canvas, 300, 200)],
     )
     path = tmp_path / "out.png"
-    assert window.export_mask_to(path)
+    assert export_mask(qtbot, window, path)
     exported = Image.open(io.BytesIO(path.read_bytes()))
     assert exported.size == (600, 400) and "A" in exported.getbands()
     alpha = np.asarray(exported.convert("RGBA"))[..., 3]
@@ -99,7 +99,7 @@ def test_export_writes_the_api_png_with_alpha_zero_where_painted(qtbot, window, 
 
 
 def test_export_to_an_unwritable_place_says_so(qtbot, window, tmp_path):
-    assert not window.export_mask_to(tmp_path / "missing-folder" / "m.png")
+    assert not export_mask(qtbot, window, tmp_path / "missing-folder" / "m.png")
     assert "m.png" in window.banner.text()
 
 
@@ -153,3 +153,16 @@ def test_history_dock_lists_each_step(qtbot, window):
     assert window.history_dock.isVisible()
     stack = window.document.undo_stack
     assert [stack.text(i) for i in range(stack.count())] == ["Paint", "Invert mask"]
+
+
+def test_export_writes_the_mask_of_the_moment_while_painting_goes_on(qtbot, window, tmp_path):
+    drag(qtbot, window.canvas, [view_point(window.canvas, 100, 100)])
+    at_export = window.document.mask.binary().copy()
+    path = tmp_path / "m.png"
+    job = window.export_mask_to(path)  # encoded in the background
+    drag(qtbot, window.canvas, [view_point(window.canvas, 300, 300)])
+    qtbot.waitUntil(lambda: job.done, timeout=20000)
+    alpha = np.asarray(Image.open(path).convert("RGBA"))[..., 3]
+    assert np.array_equal(alpha == 0, at_export)
+    assert not np.array_equal(at_export, window.document.mask.binary())
+    assert window.isWindowModified()  # the later stroke is not in the file

@@ -120,3 +120,20 @@ def test_a_detached_job_still_ends_and_is_no_longer_held(qtbot):
     qtbot.waitUntil(lambda: job.done, timeout=5000)
     assert heard == []
     assert job not in worker._live_jobs
+
+
+def test_a_job_stops_reporting_once_its_owner_is_gone(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    gate = threading.Event()
+    label = QLabel()
+    job = run_in_background(
+        lambda context: gate.wait(5) and "done",
+        on_success=lambda text: label.setText(text),  # a lambda: Qt cannot see the label
+        owner=label,
+    )
+    label.deleteLater()
+    qtbot.wait(50)  # the label is gone
+    gate.set()
+    qtbot.waitUntil(lambda: job.done, timeout=5000)
+    qtbot.wait(50)  # without `owner`, "Internal C++ object already deleted" fails here
