@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from maskpaint.gui.main_window import MainWindow
+from maskpaint.gui.variants_view import VariantsView
 
 
 @pytest.fixture
@@ -23,3 +24,14 @@ def window(qtbot, coffee_path: Path) -> Iterator[MainWindow]:
     win.tools.set_size(20)
     win.tools.set_hardness(1.0)
     yield win
+
+
+@pytest.fixture
+def view(qtbot) -> VariantsView:
+    """A shown variants view, 1200×800."""
+    widget = VariantsView()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from maskpaint.gui.canvas import Canvas
 
@@ -59,3 +60,9 @@ def export_mask(qtbot, window, path) -> bool:
     job = window.export_mask_to(path)
     qtbot.waitUntil(lambda: job.done, timeout=20000)
     return path.exists()
+
+
+def settle_variants(qtbot, view) -> None:
+    """Wait for the variants view's off-thread decodes and saves, then for their repaint."""
+    qtbot.waitUntil(lambda: not view.busy(), timeout=5000)
+    QApplication.processEvents()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
@@ -16,6 +15,7 @@ from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variant_page import RunPage
 from maskpaint.gui.variant_tile import VariantTile
 from maskpaint.gui.variants_view import VariantsView
+from tests.gui.helpers import settle_variants as settle
 from tests.gui.test_overlay import qimage_array
 
 RED, BLUE, GREEN, GREY = (220, 30, 30), (20, 40, 230), (20, 200, 60), (128, 128, 128)
@@ -36,21 +36,6 @@ def solid_png(color: tuple[int, int, int], size: tuple[int, int] = (90, 60)) -> 
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def view(qtbot) -> VariantsView:
-    widget = VariantsView()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def settle(qtbot, view: VariantsView) -> None:
-    qtbot.waitUntil(lambda: not view.busy(), timeout=5000)
-    QApplication.processEvents()
 
 
 def image_area(page: RunPage, tile: VariantTile) -> QRect:

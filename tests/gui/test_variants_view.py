@@ -19,6 +19,7 @@ from maskpaint.gui.variant_info import ResultInfo, RunInfo
 from maskpaint.gui.variant_page import RunPage
 from maskpaint.gui.variant_tile import VariantTile
 from maskpaint.gui.variants_view import VariantsView
+from tests.gui.helpers import settle_variants as settle
 from tests.gui.history_runs import LOCAL_URL, finished_run, request
 
 RED, BLUE, GREEN, GREY = (220, 30, 30), (20, 40, 230), (20, 200, 60), (128, 128, 128)
@@ -28,22 +29,6 @@ def png(color: tuple[int, int, int], size: tuple[int, int] = (90, 60), fmt: str 
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, fmt)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def view(qtbot) -> VariantsView:
-    widget = VariantsView()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def settle(qtbot, view: VariantsView) -> None:
-    """Wait for the off-thread decodes and saves, then for the repaint they cause."""
-    qtbot.waitUntil(lambda: not view.busy(), timeout=5000)
-    QApplication.processEvents()
 
 
 def center_color(tile: VariantTile, dx: int = 0) -> tuple[int, int, int]:
