@@ -10,15 +10,13 @@ autosave would cost without that (a lossless copy of the pixels each time).
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from bench.scratch import scratch_home
 from bench.table import median, print_table, timings
-from maskpaint.core import paths
 from maskpaint.core.imageio import encode, open_image
 from maskpaint.core.mask import Box, Mask
 from maskpaint.core.recovery import Recovery
@@ -56,9 +54,7 @@ def _snapshot(image: Image.Image, path: Path, mask: Mask) -> WindowSnapshot:
 
 
 def main() -> None:
-    previous_home = os.environ.get(paths.HOME_ENV)
-    with tempfile.TemporaryDirectory() as home:
-        os.environ[paths.HOME_ENV] = home
+    with scratch_home() as home:
         photo = _photo_file(Path(home))
         mask = _mask()
         recovery = Recovery()
@@ -81,10 +77,6 @@ def main() -> None:
         ]
         results = [(name, median(timings(fn, REPEAT))) for name, fn in cases]
         recovery.close()
-    if previous_home is None:
-        del os.environ[paths.HOME_ENV]
-    else:
-        os.environ[paths.HOME_ENV] = previous_home
     baseline = results[0][1]
     print_table(
         f"App autosave of a {WIDTH}x{HEIGHT} JPEG with a soft mask, median of {REPEAT}",

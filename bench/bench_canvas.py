@@ -12,13 +12,13 @@ import os
 import random
 import resource
 import time
-from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from bench.scratch import scratch_home
 from bench.table import median, percentile, print_table
 from maskpaint.core.imageio import ImageInfo, LoadedImage
 
@@ -127,8 +127,12 @@ def open_window(app: QApplication, width: int, height: int, name: str):
 
 
 def main() -> None:
+    with scratch_home():
+        _bench()
+
+
+def _bench() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("MASKPAINT_HOME", str(Path("/tmp") / f"maskpaint-bench-{os.getpid()}"))
     app = QApplication.instance() or QApplication([])
     small = open_window(app, *SIZES["1K"], "1K")
     baseline = rss_bytes()

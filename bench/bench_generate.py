@@ -9,7 +9,6 @@ the app's threads waiting for a CPU (other programs' load; see the test's StallP
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from bench.scratch import scratch_home
 from bench.table import median, print_table
 
 RUNS = 3
@@ -75,9 +75,12 @@ def _measure(backend, history, document) -> tuple[list[float], list[float]]:
 
 
 def main() -> None:
+    with scratch_home() as home:
+        _bench(home)
+
+
+def _bench(home: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    home = tempfile.mkdtemp(prefix="maskpaint-bench-")
-    os.environ["MASKPAINT_HOME"] = home
     _app = QApplication.instance() or QApplication([])
     from maskpaint.core.api_config import ClientConfig
     from maskpaint.core.history import History

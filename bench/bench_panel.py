@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 
 import numpy as np
 from PIL import Image
@@ -18,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
+from bench.scratch import scratch_home
 from bench.table import median, print_table, timings
 from maskpaint.core.preflight import preflight
 from maskpaint.core.request import ImageFile
@@ -95,8 +95,7 @@ def _keystroke_rows() -> list[list[object]]:
 
 def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["MASKPAINT_HOME"] = home  # never the user's settings
+    with scratch_home():  # never the user's settings
         _app = QApplication.instance() or QApplication([])
         print_table(
             "Inline preflight: stand-in vs encoding the photo each time (ms)",

@@ -9,15 +9,13 @@ soft edges included) and the small JSON parts. Load decodes the photo to check i
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from bench.scratch import scratch_home
 from bench.table import median, print_table, timings
-from maskpaint.core import paths
 from maskpaint.core.atomic import write_bytes
 from maskpaint.core.mask import Box, Mask
 from maskpaint.core.recovery import Recovery
@@ -54,9 +52,7 @@ def _state(photo: bytes) -> SessionState:
 
 
 def main() -> None:
-    previous_home = os.environ.get(paths.HOME_ENV)
-    with tempfile.TemporaryDirectory() as home:
-        os.environ[paths.HOME_ENV] = home
+    with scratch_home() as home:
         photo = _photo()
         state = _state(photo)
         folder = Path(home)
@@ -78,10 +74,6 @@ def main() -> None:
         results = [(name, median(timings(fn, REPEAT))) for name, fn in cases]
         ratio = session.stat().st_size / len(photo)
         recovery.close()
-    if previous_home is None:
-        del os.environ[paths.HOME_ENV]
-    else:
-        os.environ[paths.HOME_ENV] = previous_home
     baseline = results[0][1]
     print_table(
         f"Session of a {WIDTH}x{HEIGHT} JPEG ({len(photo) / 1e6:.1f} MB), soft-edged mask, "
